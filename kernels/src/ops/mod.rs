@@ -1,0 +1,8 @@
+//! Every elementwise, reduction and row kernel, written once, generic over [`crate::simd::Simd`].
+
+pub mod activation;
+pub mod adam;
+pub mod layernorm;
+pub mod level1;
+pub mod softmax;
+pub mod transcendental;

@@ -1,0 +1,215 @@
+//! AVX: 256-bit vectors without FMA and without 256-bit integer arithmetic (Sandy Bridge).
+
+use std::arch::x86_64::*;
+
+use crate::isa::Isa;
+use crate::simd::Simd;
+
+/// Proof that this CPU supports Avx: obtained from `try_new` or, unsafely, `new_unchecked`.
+#[derive(Clone, Copy, Debug)]
+pub struct Avx(());
+
+impl Avx {
+    /// # Safety
+    /// The CPU must support every feature `try_new` checks.
+    #[inline(always)]
+    pub unsafe fn new_unchecked() -> Self {
+        Avx(())
+    }
+}
+
+// SAFETY (for every `unsafe` block in this impl): a `Avx` value exists only after
+// `try_new` saw the tier's features on this CPU (or a caller of `new_unchecked` promised
+// them), so its intrinsics may execute. Loads and stores touch only indices below `LANES`
+// of slices whose length was checked just before, or a local stack array.
+impl Simd for Avx {
+    type V = __m256;
+    type M = __m256;
+    const LANES: usize = 8;
+    const ISA: Isa = Isa::Avx;
+
+    #[inline(always)]
+    fn try_new() -> Option<Self> {
+        (std::arch::is_x86_feature_detected!("avx")).then_some(Avx(()))
+    }
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_set1_ps(x) }
+    }
+    #[inline(always)]
+    fn load(self, src: &[f32]) -> __m256 {
+        assert!(src.len() >= 8);
+        // SAFETY: eight elements are in bounds (checked above); unaligned load.
+        unsafe { _mm256_loadu_ps(src.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store(self, dst: &mut [f32], v: __m256) {
+        assert!(dst.len() >= 8);
+        // SAFETY: eight elements are in bounds (checked above); unaligned store.
+        unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load_partial(self, src: &[f32], fill: f32) -> __m256 {
+        let mut lanes = [fill; 8];
+        let n = src.len().min(8);
+        lanes[..n].copy_from_slice(&src[..n]);
+        self.load(&lanes)
+    }
+    #[inline(always)]
+    fn store_partial(self, dst: &mut [f32], v: __m256) {
+        let mut lanes = [0.0f32; 8];
+        self.store(&mut lanes, v);
+        let n = dst.len().min(8);
+        dst[..n].copy_from_slice(&lanes[..n]);
+    }
+    #[inline(always)]
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_div_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_add_ps(_mm256_mul_ps(a, b), c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment. `vminps` returns its second operand unless a < b.
+        unsafe { _mm256_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment. `vmaxps` returns its second operand unless a > b.
+        unsafe { _mm256_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sqrt_ps(a) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m256) -> __m256 {
+        self.and_bits(a, 0x7fff_ffff)
+    }
+    #[inline(always)]
+    fn neg(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_xor_ps(a, _mm256_set1_ps(-0.0)) }
+    }
+    #[inline(always)]
+    fn lt(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn le(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_cmp_ps::<_CMP_LE_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn gt(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_cmp_ps::<_CMP_GT_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn ge(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_cmp_ps::<_CMP_GE_OQ>(a, b) }
+    }
+    #[inline(always)]
+    fn is_nan(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a) }
+    }
+    #[inline(always)]
+    fn mask_and(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_and_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mask_or(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_or_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mask_any(self, m: __m256) -> bool {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_ps(m) != 0 }
+    }
+    #[inline(always)]
+    fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see the impl comment. blendv takes its second source where the mask is set.
+        unsafe { _mm256_blendv_ps(b, a, m) }
+    }
+    #[inline(always)]
+    fn and_bits(self, a: __m256, bits: u32) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(bits as i32))) }
+    }
+    #[inline(always)]
+    fn or_bits(self, a: __m256, bits: u32) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_or_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(bits as i32))) }
+    }
+    #[inline(always)]
+    fn pow2i(self, n: __m256) -> __m256 {
+        // SAFETY: see the impl comment. (n + 127) << 23 is the bit pattern of 2^n.
+        unsafe {
+            // AVX has no 256-bit integer arithmetic: do each 128-bit half with SSE2.
+            let n = _mm256_cvtps_epi32(n);
+            let bias = _mm_set1_epi32(127);
+            let lo = _mm_slli_epi32::<23>(_mm_add_epi32(_mm256_castsi256_si128(n), bias));
+            let hi = _mm_slli_epi32::<23>(_mm_add_epi32(_mm256_extractf128_si256::<1>(n), bias));
+            _mm256_castsi256_ps(_mm256_set_m128i(hi, lo))
+        }
+    }
+    #[inline(always)]
+    fn exponent_field(self, a: __m256) -> __m256 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let bits = _mm256_castps_si256(self.abs(a));
+            let lo = _mm_srli_epi32::<23>(_mm256_castsi256_si128(bits));
+            let hi = _mm_srli_epi32::<23>(_mm256_extractf128_si256::<1>(bits));
+            _mm256_cvtepi32_ps(_mm256_set_m128i(hi, lo))
+        }
+    }
+    #[inline(always)]
+    fn reduce_add(self, v: __m256) -> f32 {
+        // SAFETY: see the impl comment. Fold the halves, then as SSE: a fixed order.
+        unsafe {
+            let half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            let hi = _mm_movehl_ps(half, half);
+            let pair = _mm_add_ps(half, hi);
+            let odd = _mm_shuffle_ps::<0b01>(pair, pair);
+            _mm_cvtss_f32(_mm_add_ss(pair, odd))
+        }
+    }
+    #[inline(always)]
+    fn reduce_max(self, v: __m256) -> f32 {
+        let mut lanes = [0.0f32; 8];
+        self.store(&mut lanes, v);
+        lanes.into_iter().fold(f32::NAN, f32::max)
+    }
+    #[inline(always)]
+    fn reduce_min(self, v: __m256) -> f32 {
+        let mut lanes = [0.0f32; 8];
+        self.store(&mut lanes, v);
+        lanes.into_iter().fold(f32::NAN, f32::min)
+    }
+}

@@ -1,0 +1,5 @@
+#![forbid(unsafe_code)]
+
+fn main() {
+    println!("neuro-divergent {}", env!("CARGO_PKG_VERSION"));
+}
