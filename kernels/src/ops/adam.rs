@@ -14,6 +14,9 @@
 //!
 //! which equals `p − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + eps)`. PyTorch updates `m`
 //! with `lerp`, which rounds differently from the formula above by at most an ulp or so.
+//! The hyperparameters arrive as f32, so e.g. β2 = 0.999 is 0.99900001287 here where PyTorch
+//! keeps the double: v then differs by ~1e-5 relative, but the bias correction divides the
+//! same factor back out and p agrees to ~1e-9 (see `tests/adam.rs`).
 use crate::simd::Simd;
 
 /// The hyperparameters of one optimizer step (PyTorch's `torch.optim.Adam`/`AdamW` semantics).
