@@ -35,6 +35,27 @@ impl fmt::Display for ArenaFull {
 impl std::error::Error for ArenaFull {}
 
 /// A fixed-capacity bump allocator of 64-byte aligned f32 slices.
+///
+/// ```
+/// use nd_kernels::Arena;
+/// let mut arena = Arena::new(1024);
+/// for _step in 0..3 {
+///     let x = arena.alloc_zeroed(100).unwrap(); // (100)
+///     let y = arena.alloc(100).unwrap(); // (100), disjoint from x
+///     y.copy_from_slice(x);
+///     arena.reset(); // x and y are no longer usable here
+/// }
+/// assert_eq!(arena.high_water(), 212); // 100, padding to 112, 100
+/// ```
+///
+/// A slice cannot outlive the reset that would hand its memory out again:
+///
+/// ```compile_fail
+/// let mut arena = nd_kernels::Arena::new(64);
+/// let x = arena.alloc(8).unwrap();
+/// arena.reset();
+/// x[0] = 1.0; // error: `arena` is still borrowed by `x`
+/// ```
 pub struct Arena {
     block: Block,
     /// Elements handed out since the last reset (the next slice starts at or after it).
