@@ -81,6 +81,9 @@ impl Arena {
 
     /// A slice of `len` elements, 64-byte aligned, disjoint from every other live slice. Its
     /// contents are whatever the previous user left (always valid f32; zeros when fresh).
+    // Handing `&mut` out of `&self` is the point of a bump arena; the SAFETY comment below
+    // says why the slices are disjoint.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc(&self, len: usize) -> Result<&mut [f32], ArenaFull> {
         let capacity = self.block.len();
         // Round the start up to the next 64-byte boundary (the block itself is aligned).
@@ -115,6 +118,7 @@ impl Arena {
     }
 
     /// Like [`alloc`](Self::alloc), with the slice filled with zeros.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc_zeroed(&self, len: usize) -> Result<&mut [f32], ArenaFull> {
         let slice = self.alloc(len)?;
         slice.fill(0.0);
