@@ -1,0 +1,221 @@
+//! The loop nest around the register tile, and the choice of path.
+//!
+//! Loops, outermost first (BLIS's order with the two innermost swapped, because our tile
+//! broadcasts A and streams B):
+//!
+//! ```text
+//! for jc in 0..n step NC        B block (KC × NC, 512 KiB) stays in L2 across the loops below
+//!   for pc in 0..k step KC      (pack the B block, unless B is used in place)
+//!     for ic in 0..m step MC    (pack the A block, unless A is used in place)
+//!       for ir in 0..MC step MR     one A micro-panel (MR × KC, ≤ 16 KiB) stays in L1 ...
+//!         for jr in 0..NC step NR   ... while the B micro-panels stream from L2
+//!           tile(MR × NR) over KC steps, written to C with the epilogue
+//! ```
+//!
+//! Paths: small products use A and B in place (only B's ragged last panel is copied), which
+//! saves the packing pass that small problems cannot amortise; B is packed once m is large
+//! enough to reuse it many times or when it is transposed; A is packed when it is reused
+//! across more than two column panels. The problem is computed transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ)
+//! when that wastes fewer tile lanes, e.g. for N = 12 outputs on a 32-wide AVX-512 tile.
+
+use std::cell::Cell;
+
+use crate::activation::Activation;
+use crate::gemm::epilogue::{self, Bias, CTile};
+use crate::gemm::kernel::{MicroKernel, Tile};
+use crate::gemm::pack::{self, View};
+use crate::gemm::{Epilogue, GemmSpec, Transpose};
+
+/// Steps of k per block: an A micro-panel (MR × KC) is 8 KiB on AVX-512, well inside L1.
+const KC: usize = 256;
+/// Columns per B block (rounded down to a multiple of NR): KC × NC × 4 B = 512 KiB, half of
+/// Zen 4's L2, leaving room for the A block.
+const NC_TARGET: usize = 512;
+/// Rows per A block (rounded down to a multiple of MR).
+const MC_TARGET: usize = 256;
+/// Up to this many rows (in the computed orientation) B is used in place: it is reused by
+/// only a few row panels, so packing it would not pay for itself.
+const SMALL_M: usize = 64;
+
+thread_local! {
+    /// Packing buffers, reused across calls so a steady stream of GEMMs does not allocate.
+    static PACK_A: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static PACK_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
+/// The product in the orientation it is computed in: C(i, j) = c[i·rs_c + j·cs_c].
+struct Problem<'a> {
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<'a>,
+    b: View<'a>,
+    rs_c: usize,
+    cs_c: usize,
+    bias: Bias<'a>,
+}
+
+/// ⌈x / t⌉·t
+fn pad(x: usize, t: usize) -> usize {
+    x.div_ceil(t) * t
+}
+
+/// The whole GEMM; arguments were checked by the caller.
+#[inline(always)]
+pub(crate) fn run<S: MicroKernel>(
+    s: S,
+    spec: &GemmSpec,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    ep: Epilogue<'_>,
+) {
+    let GemmSpec { m, n, k, .. } = *spec;
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 || spec.alpha == 0.0 {
+        epilogue::scale_only(s, m, n, spec.beta, c, spec.ldc, ep.bias, ep.activation);
+        return;
+    }
+    let op_a = match spec.trans_a {
+        Transpose::No => View { data: a, rs: spec.lda, cs: 1 },
+        Transpose::Yes => View { data: a, rs: 1, cs: spec.lda },
+    };
+    let op_b = match spec.trans_b {
+        Transpose::No => View { data: b, rs: spec.ldb, cs: 1 },
+        Transpose::Yes => View { data: b, rs: 1, cs: spec.ldb },
+    };
+    // Lanes of tile work in each orientation (edge rows cost nothing extra, edge columns
+    // fill a whole vector panel).
+    let transpose = pad(n, S::MR) * pad(m, S::NR) < pad(m, S::MR) * pad(n, S::NR);
+    let problem = if transpose {
+        Problem {
+            m: n,
+            n: m,
+            k,
+            a: op_b.t(),
+            b: op_a.t(),
+            rs_c: 1,
+            cs_c: spec.ldc,
+            bias: ep.bias.map_or(Bias::None, Bias::PerRow),
+        }
+    } else {
+        Problem {
+            m,
+            n,
+            k,
+            a: op_a,
+            b: op_b,
+            rs_c: spec.ldc,
+            cs_c: 1,
+            bias: ep.bias.map_or(Bias::None, Bias::PerCol),
+        }
+    };
+    // Rows of C are contiguous in the computed orientation only when cs_c is 1; otherwise
+    // the activation runs as a last pass over C's rows.
+    let act_in_tile = problem.cs_c == 1;
+    blocked(s, &problem, spec.alpha, spec.beta, ep.activation, act_in_tile, c);
+    if !act_in_tile {
+        epilogue::activate_rows(s, ep.activation, c, m, n, spec.ldc);
+    }
+}
+
+/// The loop nest of the module comment, for m, n, k ≥ 1.
+#[inline(always)]
+fn blocked<S: MicroKernel>(
+    s: S,
+    p: &Problem<'_>,
+    alpha: f32,
+    beta: f32,
+    act: Activation,
+    act_in_tile: bool,
+    c: &mut [f32],
+) {
+    let (mr, nr) = (S::MR, S::NR);
+    let nc_max = (NC_TARGET / nr).max(1) * nr;
+    let mc_max = (MC_TARGET / mr).max(1) * mr;
+    let kc_max = KC.min(p.k);
+    let pack_b = p.b.cs != 1 || p.m > SMALL_M;
+    let pack_a = p.n > 2 * nr;
+
+    let b_len = kc_max * if pack_b { pad(nc_max.min(p.n), nr) } else { nr };
+    let a_len = if pack_a { kc_max * pad(mc_max.min(p.m), mr) } else { 0 };
+    let mut b_buf = PACK_B.take();
+    let mut a_buf = PACK_A.take();
+    if b_buf.len() < b_len {
+        b_buf.resize(b_len, 0.0);
+    }
+    if a_buf.len() < a_len {
+        a_buf.resize(a_len, 0.0);
+    }
+
+    for jc in (0..p.n).step_by(nc_max) {
+        let nc = nc_max.min(p.n - jc);
+        for pc in (0..p.k).step_by(kc_max) {
+            let kc = kc_max.min(p.k - pc);
+            // Column panels of this block read in place from B (the rest from b_buf).
+            let in_place = if pack_b { 0 } else { nc / nr };
+            if in_place * nr < nc {
+                let j0 = in_place * nr;
+                pack::pack_b(p.b, pc, kc, jc + j0, nc - j0, nr, &mut b_buf);
+            }
+            let last = pc + kc == p.k;
+            let mut out = CTile {
+                c: &mut *c,
+                rs: p.rs_c,
+                cs: p.cs_c,
+                i0: 0,
+                j0: 0,
+                cols: 0,
+                alpha,
+                beta: if pc == 0 { beta } else { 1.0 },
+                read_c: pc > 0 || beta != 0.0,
+                bias: if last { p.bias } else { Bias::None },
+                act,
+                act_in_tile: last && act_in_tile && act != Activation::Identity,
+            };
+            for ic in (0..p.m).step_by(mc_max) {
+                let mc = mc_max.min(p.m - ic);
+                if pack_a {
+                    pack::pack_a(p.a, ic, mc, pc, kc, mr, &mut a_buf);
+                }
+                for ir in (0..mc).step_by(mr) {
+                    let rows = mr.min(mc - ir);
+                    let (a, a_off, rs_a, cs_a) = if pack_a {
+                        (&a_buf[..], ir * kc, 1, mr)
+                    } else {
+                        (p.a.data, (ic + ir) * p.a.rs + pc * p.a.cs, p.a.rs, p.a.cs)
+                    };
+                    for jr in (0..nc).step_by(nr) {
+                        let cols = nr.min(nc - jr);
+                        let q = jr / nr;
+                        let (b, b_off, rs_b) = if q < in_place {
+                            (p.b.data, pc * p.b.rs + jc + jr, p.b.rs)
+                        } else {
+                            (&b_buf[..], (q - in_place) * nr * kc, nr)
+                        };
+                        let t = Tile {
+                            kc,
+                            rows,
+                            nv: cols.div_ceil(S::LANES),
+                            a,
+                            a_off,
+                            rs_a,
+                            cs_a,
+                            b,
+                            b_off,
+                            rs_b,
+                        };
+                        out.i0 = ic + ir;
+                        out.j0 = jc + jr;
+                        out.cols = cols;
+                        s.run_tile(&t, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    PACK_A.set(a_buf);
+    PACK_B.set(b_buf);
+}

@@ -1,0 +1,141 @@
+//! The register tile: C[0..R, 0..V·LANES] += Σ_p A[i, p]·B[p, j], held in R·V vector
+//! registers for the whole k loop, then written once.
+//!
+//! Per step p the tile loads V vectors of one row of B and broadcasts R scalars of one column
+//! of A, then issues R·V fused multiply-adds. With R·V accumulators (16 on AVX-512's 8×32,
+//! 12 on AVX2's 6×16, 24 on NEON's 8×12) there are more independent chains than FMA
+//! latency × throughput, so the loop runs at the FMA ports' rate; the tier picks R and V so
+//! that accumulators + V B vectors + a broadcast fit its register file.
+//!
+//! A is addressed with any strides (rs_a, cs_a): packed panels (1, MR), A in place (lda, 1)
+//! or transposed A in place (1, lda). B rows must hold V·LANES readable values at row
+//! stride rs_b (a packed panel, or B in place when the tile is a full panel).
+
+use crate::gemm::epilogue::{self, CTile};
+use crate::simd::Simd;
+
+/// A tier's GEMM micro-kernel: its tile shape and an unchecked vector load. Implemented in
+/// each tier's file (`x86/*.rs`, `arm/neon.rs`).
+pub trait MicroKernel: Simd {
+    /// Rows of C in the register tile (at most 16).
+    const MR: usize;
+    /// Vectors of C per tile row; the tile is MR × (NV·LANES), at most 64 columns.
+    const NV: usize;
+    /// Columns of the tile.
+    const NR: usize = Self::NV * Self::LANES;
+
+    /// Loads `LANES` values starting at `p`.
+    ///
+    /// # Safety
+    /// `p .. p + LANES` must be in bounds of one allocation and initialised.
+    unsafe fn load_ptr(self, p: *const f32) -> Self::V;
+
+    /// Runs [`tile`] for `t.rows` (1..=MR) rows and `t.nv` (1..=NV) vectors and writes the
+    /// result through `out`. Implemented with [`dispatch_tile!`] so that every edge shape gets
+    /// its own fully unrolled loop.
+    fn run_tile(self, t: &Tile<'_>, out: &mut CTile<'_>);
+}
+
+/// The operands of one register tile.
+#[derive(Clone, Copy, Debug)]
+pub struct Tile<'a> {
+    /// Steps of the k loop (at least 1).
+    pub(crate) kc: usize,
+    /// Rows of C this tile computes (1..=MR).
+    pub(crate) rows: usize,
+    /// Vectors per row this tile computes (1..=NV).
+    pub(crate) nv: usize,
+    /// A[i, p] = a[a_off + i·rs_a + p·cs_a].
+    pub(crate) a: &'a [f32],
+    pub(crate) a_off: usize,
+    pub(crate) rs_a: usize,
+    pub(crate) cs_a: usize,
+    /// B[p, j] = b[b_off + p·rs_b + j], j < nv·LANES.
+    pub(crate) b: &'a [f32],
+    pub(crate) b_off: usize,
+    pub(crate) rs_b: usize,
+}
+
+/// `base + i·stride`, or `usize::MAX` on overflow (which then fails the bounds check).
+#[inline(always)]
+fn at(base: usize, i: usize, stride: usize) -> usize {
+    i.checked_mul(stride)
+        .and_then(|x| x.checked_add(base))
+        .unwrap_or(usize::MAX)
+}
+
+/// The R × V register tile Σ_p A[i, p]·B[p, j·LANES..] for i < R, j < V, written to C
+/// through `out`.
+///
+/// The accumulators are a local array that never leaves this function except by shared
+/// reference after the loop; returning it instead lets LLVM place it in the caller's return
+/// slot, which it then cannot keep in registers (it stored every accumulator on every step).
+#[inline(always)]
+pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize>(
+    s: S,
+    t: &Tile<'_>,
+    out: &mut CTile<'_>,
+) {
+    // The last elements the loop reads; checked once so the loop itself can skip checks.
+    assert!(t.kc >= 1 && R >= 1 && V >= 1, "gemm tile: empty tile");
+    let a_last = at(at(t.a_off, R - 1, t.rs_a), t.kc - 1, t.cs_a);
+    let b_last = at(at(t.b_off, t.kc - 1, t.rs_b), V * S::LANES - 1, 1);
+    assert!(
+        a_last < t.a.len() && b_last < t.b.len(),
+        "gemm tile: operands out of bounds"
+    );
+
+    let mut acc = [[s.zero(); V]; R];
+    let mut a = t.a.as_ptr().wrapping_add(t.a_off);
+    let mut b = t.b.as_ptr().wrapping_add(t.b_off);
+    for _ in 0..t.kc {
+        // SAFETY: at step p, `a` = t.a + a_off + p·cs_a and `b` = t.b + b_off + p·rs_b. The
+        // reads below are at a + i·rs_a (i < R) and b + v·LANES .. + LANES (v < V), whose
+        // largest indices are at most a_last and b_last for p < kc; both were checked above
+        // to be in bounds of their slices (without overflow), and every smaller index is too.
+        let (bv, ai) = unsafe {
+            let bv: [S::V; V] = std::array::from_fn(|v| s.load_ptr(b.add(v * S::LANES)));
+            let ai: [f32; R] = std::array::from_fn(|i| *a.add(i * t.rs_a));
+            (bv, ai)
+        };
+        for i in 0..R {
+            let x = s.splat(ai[i]);
+            for v in 0..V {
+                acc[i][v] = s.mul_add(x, bv[v], acc[i][v]);
+            }
+        }
+        // Advance without dereferencing: the final step may point past the slice.
+        a = a.wrapping_add(t.cs_a);
+        b = b.wrapping_add(t.rs_b);
+    }
+    // Copy to a second array element by element (constant indices after unrolling), so the
+    // accumulators themselves are only ever indexed by constants and LLVM keeps them in
+    // registers even where the writer below indexes its copy dynamically.
+    let mut spill = [[s.zero(); V]; R];
+    for i in 0..R {
+        for v in 0..V {
+            spill[i][v] = acc[i][v];
+        }
+    }
+    epilogue::write_tile::<S, R, V>(s, &spill, t.rows, out);
+}
+
+/// Expands a tier's `run_tile`: one instance of [`tile_and_write`] per (rows, vectors) edge
+/// shape up to the tier's MR × NV, so each is a straight-line loop over registers.
+///
+/// `dispatch_tile!(self, t, out, rows: [1, 2, ..., MR], vectors: [1, ..., NV])`
+macro_rules! dispatch_tile {
+    ($s:expr, $t:expr, $out:expr, rows: $rows:tt, vectors: [$($v:literal),*]) => {
+        match $t.nv {
+            $( $v => $crate::gemm::kernel::dispatch_tile!(@rows $s, $t, $out, $v, $rows), )*
+            nv => panic!("gemm: tile with {nv} vectors"),
+        }
+    };
+    (@rows $s:expr, $t:expr, $out:expr, $v:literal, [$($r:literal),*]) => {
+        match $t.rows {
+            $( $r => $crate::gemm::kernel::tile_and_write::<Self, $r, $v>($s, $t, $out), )*
+            rows => panic!("gemm: tile with {rows} rows"),
+        }
+    };
+}
+pub(crate) use dispatch_tile;
