@@ -218,6 +218,6 @@ impl crate::gemm::MicroKernel for Neon {
 
     #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
-        crate::gemm::kernel::dispatch_tile!(self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2, 3]);
+        crate::gemm::kernel::dispatch_tile!(Neon, "neon", self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2, 3]);
     }
 }

@@ -86,9 +86,10 @@ pub(crate) fn run<S: MicroKernel>(
         Transpose::No => View { data: b, rs: spec.ldb, cs: 1 },
         Transpose::Yes => View { data: b, rs: 1, cs: spec.ldb },
     };
-    // Lanes of tile work in each orientation (edge rows cost nothing extra, edge columns
-    // fill a whole vector panel).
-    let transpose = pad(n, S::MR) * pad(m, S::NR) < pad(m, S::MR) * pad(n, S::NR);
+    // Vector lanes of tile work in each orientation: edge columns fill a whole vector. Only
+    // transpose for a clear gain: the transposed orientation writes C element by element.
+    let lanes = |rows: usize, cols: usize| pad(rows, S::MR) * pad(cols, S::LANES);
+    let transpose = 4 * lanes(n, m) < 3 * lanes(m, n);
     let problem = if transpose {
         Problem {
             m: n,
@@ -137,7 +138,9 @@ fn blocked<S: MicroKernel>(
     let mc_max = (MC_TARGET / mr).max(1) * mr;
     let kc_max = KC.min(p.k);
     let pack_b = p.b.cs != 1 || p.m > SMALL_M;
-    let pack_a = p.n > 2 * nr;
+    // The tile needs one of A's strides to be 1 (always true of op(A) and op(B)ᵀ as given,
+    // but cheap to guarantee).
+    let pack_a = p.n > 2 * nr || (p.a.rs != 1 && p.a.cs != 1);
 
     let b_len = kc_max * if pack_b { pad(nc_max.min(p.n), nr) } else { nr };
     let a_len = if pack_a { kc_max * pad(mc_max.min(p.m), mr) } else { 0 };

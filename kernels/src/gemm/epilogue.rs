@@ -62,7 +62,7 @@ pub(crate) fn write_tile<S: Simd, const R: usize, const V: usize>(
             };
             for (v, &x) in acc_row.iter().enumerate() {
                 let dst = &mut row[v * lanes..(v + 1) * lanes];
-                let mut y = s.mul(alpha, x);
+                let mut y = if out.alpha == 1.0 { x } else { s.mul(alpha, x) };
                 if out.read_c {
                     y = s.mul_add(beta, s.load(dst), y);
                 }

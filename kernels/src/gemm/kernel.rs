@@ -7,8 +7,8 @@
 //! latency × throughput, so the loop runs at the FMA ports' rate; the tier picks R and V so
 //! that accumulators + V B vectors + a broadcast fit its register file.
 //!
-//! A is addressed with any strides (rs_a, cs_a): packed panels (1, MR), A in place (lda, 1)
-//! or transposed A in place (1, lda). B rows must hold V·LANES readable values at row
+//! A is addressed with strides (rs_a, cs_a) one of which is 1: packed panels (1, MR), A in
+//! place (lda, 1) or transposed A in place (1, lda). B rows must hold V·LANES readable values at row
 //! stride rs_b (a packed panel, or B in place when the tile is a full panel).
 
 use crate::gemm::epilogue::{self, CTile};
@@ -67,18 +67,26 @@ fn at(base: usize, i: usize, stride: usize) -> usize {
 /// The R × V register tile Σ_p A[i, p]·B[p, j·LANES..] for i < R, j < V, written to C
 /// through `out`.
 ///
-/// The accumulators are a local array that never leaves this function except by shared
-/// reference after the loop; returning it instead lets LLVM place it in the caller's return
-/// slot, which it then cannot keep in registers (it stored every accumulator on every step).
+/// `A_ROWS` selects how A is addressed, so that the strides LLVM knows at compile time keep
+/// address arithmetic out of the loop: `true` for A in place with contiguous rows
+/// (cs_a = 1: R row pointers, one shared index), `false` for contiguous columns (rs_a = 1:
+/// packed panels and transposed A, one pointer plus constant offsets). The other stride is
+/// taken from `t`; the one fixed by `A_ROWS` is ignored.
+///
+/// The accumulators are a local array that never leaves this function except through the
+/// copy made after the loop; when the writer indexed the accumulators themselves, LLVM kept
+/// them in memory and stored every accumulator on every step.
 #[inline(always)]
-pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize>(
+pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_ROWS: bool>(
     s: S,
     t: &Tile<'_>,
     out: &mut CTile<'_>,
 ) {
+    let (rs_a, cs_a) = if A_ROWS { (t.rs_a, 1) } else { (1, t.cs_a) };
+    debug_assert!(rs_a == t.rs_a && cs_a == t.cs_a);
     // The last elements the loop reads; checked once so the loop itself can skip checks.
     assert!(t.kc >= 1 && R >= 1 && V >= 1, "gemm tile: empty tile");
-    let a_last = at(at(t.a_off, R - 1, t.rs_a), t.kc - 1, t.cs_a);
+    let a_last = at(at(t.a_off, R - 1, rs_a), t.kc - 1, cs_a);
     let b_last = at(at(t.b_off, t.kc - 1, t.rs_b), V * S::LANES - 1, 1);
     assert!(
         a_last < t.a.len() && b_last < t.b.len(),
@@ -86,16 +94,18 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize>(
     );
 
     let mut acc = [[s.zero(); V]; R];
-    let mut a = t.a.as_ptr().wrapping_add(t.a_off);
+    let a = t.a.as_ptr().wrapping_add(t.a_off);
+    // Row pointers of A, computed once (wrapping: not dereferenced here).
+    let a_rows: [*const f32; R] = std::array::from_fn(|i| a.wrapping_add(i * rs_a));
     let mut b = t.b.as_ptr().wrapping_add(t.b_off);
-    for _ in 0..t.kc {
-        // SAFETY: at step p, `a` = t.a + a_off + p·cs_a and `b` = t.b + b_off + p·rs_b. The
-        // reads below are at a + i·rs_a (i < R) and b + v·LANES .. + LANES (v < V), whose
-        // largest indices are at most a_last and b_last for p < kc; both were checked above
-        // to be in bounds of their slices (without overflow), and every smaller index is too.
+    for p in 0..t.kc {
+        // SAFETY: at step p, `b` = t.b + b_off + p·rs_b. The reads below are at
+        // a + i·rs_a + p·cs_a (i < R) and b + v·LANES .. + LANES (v < V), whose largest
+        // indices for p < kc are a_last and b_last, checked above to be in bounds of their
+        // slices (computed without overflow); every smaller index is in bounds too.
         let (bv, ai) = unsafe {
             let bv: [S::V; V] = std::array::from_fn(|v| s.load_ptr(b.add(v * S::LANES)));
-            let ai: [f32; R] = std::array::from_fn(|i| *a.add(i * t.rs_a));
+            let ai: [f32; R] = std::array::from_fn(|i| *a_rows[i].add(p * cs_a));
             (bv, ai)
         };
         for i in 0..R {
@@ -105,12 +115,10 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize>(
             }
         }
         // Advance without dereferencing: the final step may point past the slice.
-        a = a.wrapping_add(t.cs_a);
         b = b.wrapping_add(t.rs_b);
     }
     // Copy to a second array element by element (constant indices after unrolling), so the
-    // accumulators themselves are only ever indexed by constants and LLVM keeps them in
-    // registers even where the writer below indexes its copy dynamically.
+    // accumulators themselves are only ever indexed by constants and stay in registers.
     let mut spill = [[s.zero(); V]; R];
     for i in 0..R {
         for v in 0..V {
@@ -120,20 +128,34 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize>(
     epilogue::write_tile::<S, R, V>(s, &spill, t.rows, out);
 }
 
-/// Expands a tier's `run_tile`: one instance of [`tile_and_write`] per (rows, vectors) edge
-/// shape up to the tier's MR × NV, so each is a straight-line loop over registers.
+/// Expands a tier's `run_tile`: one instance of [`tile_and_write`] per (rows, vectors, A
+/// layout) up to the tier's MR × NV, so each is a straight-line loop over registers.
 ///
-/// `dispatch_tile!(self, t, out, rows: [1, 2, ..., MR], vectors: [1, ..., NV])`
+/// The expansion is a `#[target_feature]` function of its own, not inlined into the loop
+/// nest: in one function with the blocking loops, LLVM ran out of general registers and
+/// reloaded A's row stride from the stack on every step.
+///
+/// `dispatch_tile!(Token, "features", self, t, out, rows: [1, 2, ..., MR], vectors: [1, ..., NV])`
 macro_rules! dispatch_tile {
-    ($s:expr, $t:expr, $out:expr, rows: $rows:tt, vectors: [$($v:literal),*]) => {
-        match $t.nv {
-            $( $v => $crate::gemm::kernel::dispatch_tile!(@rows $s, $t, $out, $v, $rows), )*
-            nv => panic!("gemm: tile with {nv} vectors"),
+    ($Token:ty, $features:literal, $s:expr, $t:expr, $out:expr, rows: $rows:tt, vectors: [$($v:literal),*]) => {{
+        #[target_feature(enable = $features)]
+        #[inline(never)]
+        fn tiles(s: $Token, t: &$crate::gemm::Tile<'_>, out: &mut $crate::gemm::CTile<'_>) {
+            match (t.nv, t.cs_a == 1) {
+                $(
+                    ($v, true) => $crate::gemm::kernel::dispatch_tile!(@rows $Token, s, t, out, $v, true, $rows),
+                    ($v, false) => $crate::gemm::kernel::dispatch_tile!(@rows $Token, s, t, out, $v, false, $rows),
+                )*
+                (nv, _) => panic!("gemm: tile with {nv} vectors"),
+            }
         }
-    };
-    (@rows $s:expr, $t:expr, $out:expr, $v:literal, [$($r:literal),*]) => {
+        // SAFETY: the token `$s` exists only on CPUs with the tier's features, which are
+        // the features `tiles` is compiled for.
+        unsafe { tiles($s, $t, $out) }
+    }};
+    (@rows $Token:ty, $s:expr, $t:expr, $out:expr, $v:literal, $a_rows:literal, [$($r:literal),*]) => {
         match $t.rows {
-            $( $r => $crate::gemm::kernel::tile_and_write::<Self, $r, $v>($s, $t, $out), )*
+            $( $r => $crate::gemm::kernel::tile_and_write::<$Token, $r, $v, $a_rows>($s, $t, $out), )*
             rows => panic!("gemm: tile with {rows} rows"),
         }
     };

@@ -230,6 +230,6 @@ impl crate::gemm::MicroKernel for Avx {
 
     #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
-        crate::gemm::kernel::dispatch_tile!(self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
+        crate::gemm::kernel::dispatch_tile!(Avx, "avx", self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
     }
 }

@@ -222,6 +222,6 @@ impl crate::gemm::MicroKernel for Avx2 {
 
     #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
-        crate::gemm::kernel::dispatch_tile!(self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
+        crate::gemm::kernel::dispatch_tile!(Avx2, "avx2,fma", self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
     }
 }

@@ -252,6 +252,6 @@ impl crate::gemm::MicroKernel for Avx512 {
 
     #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
-        crate::gemm::kernel::dispatch_tile!(self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2]);
+        crate::gemm::kernel::dispatch_tile!(Avx512, "avx512f,avx2,fma", self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2]);
     }
 }

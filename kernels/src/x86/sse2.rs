@@ -221,6 +221,6 @@ impl crate::gemm::MicroKernel for Sse2 {
 
     #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
-        crate::gemm::kernel::dispatch_tile!(self, t, out, rows: [1, 2, 3, 4], vectors: [1, 2]);
+        crate::gemm::kernel::dispatch_tile!(Sse2, "sse2", self, t, out, rows: [1, 2, 3, 4], vectors: [1, 2]);
     }
 }
