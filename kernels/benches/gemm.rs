@@ -38,7 +38,7 @@ fn peak_avx2(s: nd_kernels::x86::Avx2, iters: usize) -> f32 {
 
 /// GFLOP/s of one short batch of the peak loop for `isa`, or None when the CPU lacks it.
 fn peak_once(isa: Isa) -> Option<f64> {
-    let iters = 500_000;
+    let iters = 100_000;
     let t = Instant::now();
     let r = match isa {
         Isa::Avx512 => {
@@ -107,14 +107,14 @@ fn main() {
             fill(&mut a, 1);
             fill(&mut b, 2);
             let flops = 2.0 * (m * n * k) as f64;
-            // Calls per timed batch: about 5 ms of work at peak; many batches, keep the best (the
+            // Calls per timed batch: about 1 ms of work at peak; many batches, keep the best (the
             // machine is shared, so the best batch is the one least disturbed).
-            let calls = ((0.005 * peak * 1e9 / flops) as usize).max(1);
+            let calls = ((0.001 * peak * 1e9 / flops) as usize).max(1);
             // The machine is shared and its clock varies: interleave peak batches with the
             // GEMM batches and report the best of each, so both see the same conditions.
             let mut best = Duration::MAX;
             peak = 0.0;
-            for _ in 0..25 {
+            for _ in 0..80 {
                 peak = peak.max(peak_once(isa).unwrap_or(0.0));
                 let t = Instant::now();
                 for _ in 0..calls {

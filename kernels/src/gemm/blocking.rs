@@ -28,6 +28,9 @@ use crate::gemm::{Epilogue, GemmSpec, Transpose};
 
 /// Steps of k per block: an A micro-panel (MR × KC) is 8 KiB on AVX-512, well inside L1.
 const KC: usize = 256;
+/// Steps of k per block on the small path, where A is read in place and B packed at most
+/// one ragged panel wide.
+const KC_SMALL: usize = 256;
 /// Columns per B block (rounded down to a multiple of NR): KC × NC × 4 B = 512 KiB, half of
 /// Zen 4's L2, leaving room for the A block.
 const NC_TARGET: usize = 512;
@@ -88,8 +91,11 @@ pub(crate) fn run<S: MicroKernel>(
     };
     // Vector lanes of tile work in each orientation: edge columns fill a whole vector. Only
     // transpose for a clear gain: the transposed orientation writes C element by element.
+    // Nor when that would mean packing B (rows of B' = op(A)ᵀ are not contiguous) for a
+    // product too small to amortise it while the other orientation needs no packing.
     let lanes = |rows: usize, cols: usize| pad(rows, S::MR) * pad(cols, S::LANES);
-    let transpose = 4 * lanes(n, m) < 3 * lanes(m, n);
+    let packs_only_transposed = op_a.rs != 1 && op_b.cs == 1 && n <= SMALL_M;
+    let transpose = 4 * lanes(n, m) < 3 * lanes(m, n) && !packs_only_transposed;
     let problem = if transpose {
         Problem {
             m: n,
@@ -136,11 +142,12 @@ fn blocked<S: MicroKernel>(
     let (mr, nr) = (S::MR, S::NR);
     let nc_max = (NC_TARGET / nr).max(1) * nr;
     let mc_max = (MC_TARGET / mr).max(1) * mr;
-    let kc_max = KC.min(p.k);
     let pack_b = p.b.cs != 1 || p.m > SMALL_M;
     // The tile needs one of A's strides to be 1 (always true of op(A) and op(B)ᵀ as given,
     // but cheap to guarantee).
     let pack_a = p.n > 2 * nr || (p.a.rs != 1 && p.a.cs != 1);
+    // Nothing packed to keep in cache: fewer, longer k blocks write C fewer times.
+    let kc_max = if pack_a || pack_b { KC } else { KC_SMALL }.min(p.k);
 
     let b_len = kc_max * if pack_b { pad(nc_max.min(p.n), nr) } else { nr };
     let a_len = if pack_a { kc_max * pad(mc_max.min(p.m), mr) } else { 0 };
@@ -155,13 +162,26 @@ fn blocked<S: MicroKernel>(
 
     for jc in (0..p.n).step_by(nc_max) {
         let nc = nc_max.min(p.n - jc);
-        for pc in (0..p.k).step_by(kc_max) {
-            let kc = kc_max.min(p.k - pc);
-            // Column panels of this block read in place from B (the rest from b_buf).
-            let in_place = if pack_b { 0 } else { nc / nr };
-            if in_place * nr < nc {
+        // Full column panels read in place from B (the rest from b_buf).
+        let in_place = if pack_b { 0 } else { nc / nr };
+        // The ragged last panel can be read in place too, for the rows of B where its whole
+        // vectors (reaching past the panel into the next row, lanes that are never written to
+        // C) stay inside the slice: rows 0..k_split. Blocks of k split there.
+        let k_split = if pack_b || in_place * nr == nc {
+            p.k
+        } else {
+            let end = jc + in_place * nr + pack::panel_stride(nc - in_place * nr, S::LANES);
+            p.b.data.len().checked_sub(end).map_or(0, |room| room / p.b.rs.max(1) + 1).min(p.k)
+        };
+        let blocks = (0..k_split)
+            .step_by(kc_max)
+            .map(|pc| (pc, kc_max.min(k_split - pc)))
+            .chain((k_split..p.k).step_by(kc_max).map(|pc| (pc, kc_max.min(p.k - pc))));
+        for (pc, kc) in blocks {
+            let edge_in_place = !pack_b && pc + kc <= k_split;
+            if in_place * nr < nc && !edge_in_place {
                 let j0 = in_place * nr;
-                pack::pack_b(p.b, pc, kc, jc + j0, nc - j0, nr, &mut b_buf);
+                pack::pack_b(s, p.b, pc, kc, jc + j0, nc - j0, nr, &mut b_buf);
             }
             let last = pc + kc == p.k;
             let mut out = CTile {
@@ -193,10 +213,10 @@ fn blocked<S: MicroKernel>(
                     for jr in (0..nc).step_by(nr) {
                         let cols = nr.min(nc - jr);
                         let q = jr / nr;
-                        let (b, b_off, rs_b) = if q < in_place {
+                        let (b, b_off, rs_b) = if q < in_place || edge_in_place {
                             (p.b.data, pc * p.b.rs + jc + jr, p.b.rs)
                         } else {
-                            (&b_buf[..], (q - in_place) * nr * kc, nr)
+                            (&b_buf[..], (q - in_place) * nr * kc, pack::panel_stride(cols, S::LANES))
                         };
                         let t = Tile {
                             kc,

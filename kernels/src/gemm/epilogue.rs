@@ -50,35 +50,51 @@ pub(crate) fn write_tile<S: Simd, const R: usize, const V: usize>(
     debug_assert_eq!(rows, R);
     let lanes = S::LANES;
     let width = V * lanes;
-    if out.cs == 1 && out.cols == width {
-        // Full-width tile over contiguous rows: vector loads and stores.
+    if out.cs == 1 {
+        // Contiguous rows: vector loads and stores, partial (masked on AVX-512) at the edge.
         let (alpha, beta) = (s.splat(out.alpha), s.splat(out.beta));
+        let cols = out.cols;
         for (i, acc_row) in acc.iter().enumerate() {
             let start = (out.i0 + i) * out.rs + out.j0;
-            let row = &mut out.c[start..start + width];
+            let row = &mut out.c[start..start + cols];
             let row_bias = match out.bias {
                 Bias::PerRow(b) => s.splat(b[out.i0 + i]),
                 _ => s.zero(),
             };
             for (v, &x) in acc_row.iter().enumerate() {
-                let dst = &mut row[v * lanes..(v + 1) * lanes];
+                let lo = v * lanes;
+                if lo >= cols {
+                    break;
+                }
+                let hi = cols.min(lo + lanes);
+                let full = hi - lo == lanes;
+                let dst = &mut row[lo..hi];
                 let mut y = if out.alpha == 1.0 { x } else { s.mul(alpha, x) };
                 if out.read_c {
-                    y = s.mul_add(beta, s.load(dst), y);
+                    let old = if full { s.load(dst) } else { s.load_partial(dst, 0.0) };
+                    y = s.mul_add(beta, old, y);
                 }
                 match out.bias {
                     Bias::None => {}
-                    Bias::PerCol(b) => y = s.add(y, s.load(&b[out.j0 + v * lanes..])),
+                    Bias::PerCol(b) => {
+                        let b = &b[out.j0 + lo..out.j0 + hi];
+                        y = s.add(y, if full { s.load(b) } else { s.load_partial(b, 0.0) });
+                    }
                     Bias::PerRow(_) => y = s.add(y, row_bias),
                 }
-                s.store(dst, y);
+                if full {
+                    s.store(dst, y);
+                } else {
+                    s.store_partial(dst, y);
+                }
             }
             if out.act_in_tile {
                 forward_inplace(s, out.act, row);
             }
         }
     } else {
-        // Edge tile or strided C: spill each row to the stack, then write element by element.
+        // Strided C (the transposed orientation): spill each row to the stack, then write
+        // element by element.
         assert!(width <= 64, "gemm: tile wider than 64 columns");
         let mut buf = [0.0f32; 64];
         for (i, acc_row) in acc.iter().enumerate() {
