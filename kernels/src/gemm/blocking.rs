@@ -28,14 +28,17 @@ use crate::gemm::{Epilogue, GemmSpec, Transpose};
 
 /// Steps of k per block: an A micro-panel (MR × KC) is 8 KiB on AVX-512, well inside L1.
 const KC: usize = 256;
+const B_OUTER: bool = true;
 /// Steps of k per block on the small path, where A is read in place and B packed at most
 /// one ragged panel wide.
 const KC_SMALL: usize = 256;
 /// Columns per B block (rounded down to a multiple of NR): KC × NC × 4 B = 512 KiB, half of
 /// Zen 4's L2, leaving room for the A block.
-const NC_TARGET: usize = 512;
+const NC_TARGET: usize = 4096;
 /// Rows per A block (rounded down to a multiple of MR).
-const MC_TARGET: usize = 256;
+const MC_TARGET: usize = 512;
+/// Above this many rows, A is packed (when reused).
+const BIG_M: usize = 512;
 /// Up to this many rows (in the computed orientation) B is used in place: it is reused by
 /// only a few row panels, so packing it would not pay for itself.
 const SMALL_M: usize = 64;
@@ -145,9 +148,15 @@ fn blocked<S: MicroKernel>(
     let pack_b = p.b.cs != 1 || p.m > SMALL_M;
     // The tile needs one of A's strides to be 1 (always true of op(A) and op(B)ᵀ as given,
     // but cheap to guarantee).
-    let pack_a = p.n > 2 * nr || (p.a.rs != 1 && p.a.cs != 1);
+    // A in place is as fast as packed (the tile reads MR row streams) until A outgrows L2
+    // or its rows sit a multiple of 4 KiB apart (all in one L1 set); packing then pays once
+    // A is reused by more than two column panels.
+    let a_stride = p.a.rs.max(p.a.cs);
+    let a_awkward = p.m > BIG_M || (a_stride >= 1024 && a_stride % 1024 == 0);
+    let pack_a = (a_awkward && p.n > 2 * nr) || (p.a.rs != 1 && p.a.cs != 1);
     // Nothing packed to keep in cache: fewer, longer k blocks write C fewer times.
     let kc_max = if pack_a || pack_b { KC } else { KC_SMALL }.min(p.k);
+    let b_outer = pack_b && B_OUTER;
 
     let b_len = kc_max * if pack_b { pad(nc_max.min(p.n), nr) } else { nr };
     let a_len = if pack_a { kc_max * pad(mc_max.min(p.m), mr) } else { 0 };
@@ -203,37 +212,54 @@ fn blocked<S: MicroKernel>(
                 if pack_a {
                     pack::pack_a(p.a, ic, mc, pc, kc, mr, &mut a_buf);
                 }
-                for ir in (0..mc).step_by(mr) {
-                    let rows = mr.min(mc - ir);
+                let a_buf = &a_buf[..];
+                let b_buf = &b_buf[..];
+                // The operands of the tile at rows ic + ir, columns jc + jr.
+                let tile = |ir: usize, jr: usize| {
                     let (a, a_off, rs_a, cs_a) = if pack_a {
-                        (&a_buf[..], ir * kc, 1, mr)
+                        (a_buf, ir * kc, 1, mr)
                     } else {
                         (p.a.data, (ic + ir) * p.a.rs + pc * p.a.cs, p.a.rs, p.a.cs)
                     };
+                    let cols = nr.min(nc - jr);
+                    let q = jr / nr;
+                    let (b, b_off, rs_b) = if q < in_place || edge_in_place {
+                        (p.b.data, pc * p.b.rs + jc + jr, p.b.rs)
+                    } else {
+                        (b_buf, (q - in_place) * nr * kc, pack::panel_stride(cols, S::LANES))
+                    };
+                    let t = Tile {
+                        kc,
+                        rows: mr.min(mc - ir),
+                        nv: cols.div_ceil(S::LANES),
+                        a,
+                        a_off,
+                        rs_a,
+                        cs_a,
+                        b,
+                        b_off,
+                        rs_b,
+                    };
+                    (t, cols)
+                };
+                let mut run = |ir: usize, jr: usize| {
+                    let (t, cols) = tile(ir, jr);
+                    out.i0 = ic + ir;
+                    out.j0 = jc + jr;
+                    out.cols = cols;
+                    s.run_tile(&t, &mut out);
+                };
+                if b_outer {
                     for jr in (0..nc).step_by(nr) {
-                        let cols = nr.min(nc - jr);
-                        let q = jr / nr;
-                        let (b, b_off, rs_b) = if q < in_place || edge_in_place {
-                            (p.b.data, pc * p.b.rs + jc + jr, p.b.rs)
-                        } else {
-                            (&b_buf[..], (q - in_place) * nr * kc, pack::panel_stride(cols, S::LANES))
-                        };
-                        let t = Tile {
-                            kc,
-                            rows,
-                            nv: cols.div_ceil(S::LANES),
-                            a,
-                            a_off,
-                            rs_a,
-                            cs_a,
-                            b,
-                            b_off,
-                            rs_b,
-                        };
-                        out.i0 = ic + ir;
-                        out.j0 = jc + jr;
-                        out.cols = cols;
-                        s.run_tile(&t, &mut out);
+                        for ir in (0..mc).step_by(mr) {
+                            run(ir, jr);
+                        }
+                    }
+                } else {
+                    for ir in (0..mc).step_by(mr) {
+                        for jr in (0..nc).step_by(nr) {
+                            run(ir, jr);
+                        }
                     }
                 }
             }
