@@ -31,7 +31,7 @@ const KC: usize = 256;
 const B_OUTER: bool = true;
 /// Steps of k per block on the small path, where A is read in place and B packed at most
 /// one ragged panel wide.
-const KC_SMALL: usize = 256;
+const KC_SMALL: usize = 1024;
 /// Columns per B block (rounded down to a multiple of NR): KC × NC × 4 B = 512 KiB, half of
 /// Zen 4's L2, leaving room for the A block.
 const NC_TARGET: usize = 4096;

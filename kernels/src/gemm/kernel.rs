@@ -97,14 +97,27 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_RO
     let a = t.a.as_ptr().wrapping_add(t.a_off);
     // Row pointers of A, computed once (wrapping: not dereferenced here).
     let a_rows: [*const f32; R] = std::array::from_fn(|i| a.wrapping_add(i * rs_a));
-    let mut b = t.b.as_ptr().wrapping_add(t.b_off);
-    for p in 0..t.kc {
-        // SAFETY: at step p, `b` = t.b + b_off + p·rs_b. The reads below are at
-        // a + i·rs_a + p·cs_a (i < R) and b + v·LANES .. + LANES (v < V), whose largest
-        // indices for p < kc are a_last and b_last, checked above to be in bounds of their
-        // slices (computed without overflow); every smaller index is in bounds too.
+    let b = t.b.as_ptr().wrapping_add(t.b_off);
+    // acc[i][v] += A[i, p]·B[p, v·LANES..] for one step p < kc. (A function, not a closure:
+    // closures are not `inline(always)` and, compiled on their own, would lose the tier's
+    // target features.)
+    #[inline(always)]
+    fn step<S: MicroKernel, const R: usize, const V: usize>(
+        s: S,
+        a_rows: &[*const f32; R],
+        cs_a: usize,
+        b: *const f32,
+        rs_b: usize,
+        p: usize,
+        acc: &mut [[S::V; V]; R],
+    ) {
+        // SAFETY: `tile_and_write` calls this only for p < kc; the reads are at
+        // a + i·rs_a + p·cs_a (i < R) and b + p·rs_b + v·LANES .. + LANES (v < V), whose
+        // largest indices for p < kc are a_last and b_last, checked there to be in bounds of
+        // their slices (computed without overflow); every smaller index is in bounds too.
         let (bv, ai) = unsafe {
-            let bv: [S::V; V] = std::array::from_fn(|v| s.load_ptr(b.add(v * S::LANES)));
+            let bp = b.add(p * rs_b);
+            let bv: [S::V; V] = std::array::from_fn(|v| s.load_ptr(bp.add(v * S::LANES)));
             let ai: [f32; R] = std::array::from_fn(|i| *a_rows[i].add(p * cs_a));
             (bv, ai)
         };
@@ -114,8 +127,30 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_RO
                 acc[i][v] = s.mul_add(x, bv[v], acc[i][v]);
             }
         }
-        // Advance without dereferencing: the final step may point past the slice.
-        b = b.wrapping_add(t.rs_b);
+    }
+    if V == 1 {
+        // A one-vector tile has only R chains of dependent FMAs, too few to cover FMA
+        // latency × throughput on two-port cores: alternate two sets of accumulators between
+        // even and odd steps, and add them at the end.
+        let mut odd = [[s.zero(); V]; R];
+        let mut p = 0;
+        while p + 1 < t.kc {
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p + 1, &mut odd);
+            p += 2;
+        }
+        if p < t.kc {
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
+        }
+        for i in 0..R {
+            for v in 0..V {
+                acc[i][v] = s.add(acc[i][v], odd[i][v]);
+            }
+        }
+    } else {
+        for p in 0..t.kc {
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
+        }
     }
     // Copy to a second array element by element (constant indices after unrolling), so the
     // accumulators themselves are only ever indexed by constants and stay in registers.
