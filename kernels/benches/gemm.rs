@@ -8,13 +8,13 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use nd_kernels::simd::Simd;
 use nd_kernels::{Epilogue, GemmSpec, Isa};
 
 /// FMA throughput of tier `S` in GFLOP/s: 12 independent accumulator chains (more than
 /// latency × throughput on any current core), 2·LANES flops per FMA.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn peak_loop<S: Simd>(s: S, iters: usize) -> f32 {
+fn peak_loop<S: nd_kernels::simd::Simd>(s: S, iters: usize) -> f32 {
     let x = s.splat(black_box(0.999_999));
     let y = s.splat(black_box(1e-7));
     let mut acc = [s.splat(1.0); 12];
@@ -26,43 +26,63 @@ fn peak_loop<S: Simd>(s: S, iters: usize) -> f32 {
     acc.iter().map(|&a| s.reduce_add(a)).sum()
 }
 
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn peak_avx512(s: nd_kernels::x86::Avx512, iters: usize) -> f32 {
-    peak_loop(s, iters)
-}
+#[cfg(target_arch = "x86_64")]
+mod x86_peak {
+    use super::*;
+    use nd_kernels::simd::Simd;
 
-#[target_feature(enable = "avx2,fma")]
-fn peak_avx2(s: nd_kernels::x86::Avx2, iters: usize) -> f32 {
-    peak_loop(s, iters)
-}
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX2 and FMA.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn peak_avx512(s: nd_kernels::x86::Avx512, iters: usize) -> f32 {
+        peak_loop(s, iters)
+    }
 
-/// GFLOP/s of one short batch of the peak loop for `isa`, or None when the CPU lacks it.
-fn peak_once(isa: Isa) -> Option<f64> {
-    let iters = 100_000;
-    let t = Instant::now();
-    let r = match isa {
-        Isa::Avx512 => {
-            let s = nd_kernels::x86::Avx512::try_new()?;
-            // SAFETY: the token exists, so the CPU supports AVX-512F, AVX2 and FMA.
-            unsafe { peak_avx512(s, iters) }
-        }
-        Isa::Avx2 => {
-            let s = nd_kernels::x86::Avx2::try_new()?;
-            // SAFETY: the token exists, so the CPU supports AVX2 and FMA.
-            unsafe { peak_avx2(s, iters) }
-        }
-        _ => return None,
-    };
-    let secs = t.elapsed().as_secs_f64();
-    black_box(r);
-    let lanes = if isa == Isa::Avx512 { 16 } else { 8 };
-    Some((iters * 12 * 2 * lanes) as f64 / secs / 1e9)
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn peak_avx2(s: nd_kernels::x86::Avx2, iters: usize) -> f32 {
+        peak_loop(s, iters)
+    }
+
+    /// GFLOP/s of one short batch of the peak loop for `isa`, or None when the CPU lacks it.
+    pub fn peak_once(isa: Isa) -> Option<f64> {
+        let iters = 100_000;
+        let t = Instant::now();
+        let r = match isa {
+            Isa::Avx512 => {
+                let s = nd_kernels::x86::Avx512::try_new()?;
+                // SAFETY: the token exists, so the CPU supports AVX-512F, AVX2 and FMA.
+                unsafe { peak_avx512(s, iters) }
+            }
+            Isa::Avx2 => {
+                let s = nd_kernels::x86::Avx2::try_new()?;
+                // SAFETY: the token exists, so the CPU supports AVX2 and FMA.
+                unsafe { peak_avx2(s, iters) }
+            }
+            _ => return None,
+        };
+        let secs = t.elapsed().as_secs_f64();
+        black_box(r);
+        let lanes = if isa == Isa::Avx512 { 16 } else { 8 };
+        Some((iters * 12 * 2 * lanes) as f64 / secs / 1e9)
+    }
+}
+#[cfg(target_arch = "x86_64")]
+use x86_peak::peak_once;
+
+/// No peak loop for this architecture (the bench measures the x86 tiers).
+#[cfg(not(target_arch = "x86_64"))]
+fn peak_once(_isa: Isa) -> Option<f64> {
+    None
 }
 
 /// A deterministic pseudo-random fill in [-1, 1).
 fn fill(buf: &mut [f32], mut seed: u64) {
     for x in buf {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         *x = ((seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0;
     }
 }
@@ -77,8 +97,12 @@ fn parse_shape(s: &str) -> Option<(usize, usize, usize)> {
 /// Arguments (after `--`): tier names (`avx512`, `avx2`) and shapes (`64x64x64`) to run;
 /// by default every tier the CPU has and the shapes of the tuning targets.
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let mut shapes: Vec<(usize, usize, usize)> = args.iter().filter_map(|a| parse_shape(a)).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let mut shapes: Vec<(usize, usize, usize)> =
+        args.iter().filter_map(|a| parse_shape(a)).collect();
     if shapes.is_empty() {
         shapes = vec![
             (64, 64, 64),
@@ -92,7 +116,9 @@ fn main() {
     }
     let tiers: Vec<&String> = args.iter().filter(|a| parse_shape(a).is_none()).collect();
     for isa in [Isa::Avx512, Isa::Avx2] {
-        let Some(table) = nd_kernels::for_isa(isa) else { continue };
+        let Some(table) = nd_kernels::for_isa(isa) else {
+            continue;
+        };
         if !tiers.is_empty() && !tiers.iter().any(|t| **t == isa.to_string()) {
             continue;
         }

@@ -64,29 +64,31 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         any::<u64>(),
     )
-        .prop_map(|((m, n, k), (ta, tb), pads, (alpha, beta), off, bias, seed)| {
-            let a_cols = if ta == Transpose::No { k } else { m };
-            let b_cols = if tb == Transpose::No { n } else { k };
-            // Strides: minimal, or larger by a few elements (pads 0..3 → +0, +1, +7).
-            let grow = |p: usize| [0, 1, 7][p];
-            Case {
-                spec: GemmSpec {
-                    m,
-                    n,
-                    k,
-                    trans_a: ta,
-                    trans_b: tb,
-                    alpha,
-                    beta,
-                    lda: a_cols + grow(pads.0),
-                    ldb: b_cols + grow(pads.1),
-                    ldc: n + grow(pads.2),
-                },
-                off: [off.0, off.1, off.2],
-                bias,
-                seed,
-            }
-        })
+        .prop_map(
+            |((m, n, k), (ta, tb), pads, (alpha, beta), off, bias, seed)| {
+                let a_cols = if ta == Transpose::No { k } else { m };
+                let b_cols = if tb == Transpose::No { n } else { k };
+                // Strides: minimal, or larger by a few elements (pads 0..3 → +0, +1, +7).
+                let grow = |p: usize| [0, 1, 7][p];
+                Case {
+                    spec: GemmSpec {
+                        m,
+                        n,
+                        k,
+                        trans_a: ta,
+                        trans_b: tb,
+                        alpha,
+                        beta,
+                        lda: a_cols + grow(pads.0),
+                        ldb: b_cols + grow(pads.1),
+                        ldc: n + grow(pads.2),
+                    },
+                    off: [off.0, off.1, off.2],
+                    bias,
+                    seed,
+                }
+            },
+        )
 }
 
 /// Buffers for a case: A, B, C (with `off` elements in front and a sentinel-filled tail and
@@ -103,7 +105,8 @@ const SENTINEL: f32 = 777.0;
 
 fn operands(case: &Case) -> Operands {
     let s = &case.spec;
-    let need = |rows: usize, cols: usize, ld: usize| if rows == 0 { 0 } else { (rows - 1) * ld + cols };
+    let need =
+        |rows: usize, cols: usize, ld: usize| if rows == 0 { 0 } else { (rows - 1) * ld + cols };
     let (ar, ac) = s.a_stored();
     let (br, bc) = s.b_stored();
     let a = values(case.off[0] + need(ar, ac, s.lda) + 3, case.seed);
@@ -113,7 +116,11 @@ fn operands(case: &Case) -> Operands {
     for i in 0..s.m {
         for j in 0..s.n {
             // With beta == 0, C must not be read: fill it with NaN.
-            c[case.off[2] + i * s.ldc + j] = if s.beta == 0.0 { f32::NAN } else { c0[i * s.n + j] };
+            c[case.off[2] + i * s.ldc + j] = if s.beta == 0.0 {
+                f32::NAN
+            } else {
+                c0[i * s.n + j]
+            };
         }
     }
     let bias = case.bias.then(|| values(s.n, case.seed ^ 0x33));
@@ -146,12 +153,18 @@ fn expected(case: &Case, ops: &Operands) -> (Vec<f64>, Vec<f64>) {
                     mag += (op_a(i, p) * op_b(p, j)).abs();
                 }
             }
-            let old = if s.beta == 0.0 { 0.0 } else { s.beta as f64 * c[i * s.ldc + j] as f64 };
+            let old = if s.beta == 0.0 {
+                0.0
+            } else {
+                s.beta as f64 * c[i * s.ldc + j] as f64
+            };
             let bias = ops.bias.as_ref().map_or(0.0, |b| b[j] as f64);
             want[i * s.n + j] = s.alpha as f64 * dot + old + bias;
-            tol[i * s.n + j] =
-                (s.k as f64 + 4.0) * 2.0 * eps * ((s.alpha as f64).abs() * mag + old.abs() + bias.abs())
-                    + 1e-30;
+            tol[i * s.n + j] = (s.k as f64 + 4.0)
+                * 2.0
+                * eps
+                * ((s.alpha as f64).abs() * mag + old.abs() + bias.abs())
+                + 1e-30;
         }
     }
     (want, tol)
@@ -168,7 +181,13 @@ fn check_case(case: &Case, act: Activation) -> Result<(), TestCaseError> {
             bias: ops.bias.as_deref(),
             activation: act,
         };
-        (table.sgemm)(s, &ops.a[case.off[0]..], &ops.b[case.off[1]..], &mut c[case.off[2]..], epilogue);
+        (table.sgemm)(
+            s,
+            &ops.a[case.off[0]..],
+            &ops.b[case.off[1]..],
+            &mut c[case.off[2]..],
+            epilogue,
+        );
         let isa = table.isa;
         for (idx, &got) in c.iter().enumerate() {
             let inside = idx >= case.off[2] && {
@@ -246,14 +265,22 @@ fn block_boundaries_and_model_shapes() {
         (13, 17, 19),
     ];
     for (m, n, k) in shapes {
-        for (ta, tb) in [(Transpose::No, Transpose::No), (Transpose::Yes, Transpose::Yes)] {
+        for (ta, tb) in [
+            (Transpose::No, Transpose::No),
+            (Transpose::Yes, Transpose::Yes),
+        ] {
             let mut spec = GemmSpec::new(m, n, k);
             spec.trans_a = ta;
             spec.trans_b = tb;
             spec.lda = spec.a_stored().1;
             spec.ldb = spec.b_stored().1;
             spec.beta = 0.5;
-            let case = Case { spec, off: [1, 2, 3], bias: true, seed: (m * n * k) as u64 };
+            let case = Case {
+                spec,
+                off: [1, 2, 3],
+                bias: true,
+                seed: (m * n * k) as u64,
+            };
             if let Err(e) = check_case(&case, Activation::Identity) {
                 panic!("{e}");
             }
@@ -265,10 +292,16 @@ fn block_boundaries_and_model_shapes() {
 #[test]
 fn empty_dimensions() {
     for table in all_supported() {
-        let spec = GemmSpec { beta: 2.0, ..GemmSpec::new(2, 3, 0) };
+        let spec = GemmSpec {
+            beta: 2.0,
+            ..GemmSpec::new(2, 3, 0)
+        };
         let mut c = vec![1.0f32; 6];
         let bias = [1.0f32, 2.0, 3.0];
-        let epilogue = Epilogue { bias: Some(&bias), activation: Activation::Identity };
+        let epilogue = Epilogue {
+            bias: Some(&bias),
+            activation: Activation::Identity,
+        };
         (table.sgemm)(&spec, &[], &[], &mut c, epilogue);
         assert_eq!(c, [3.0, 4.0, 5.0, 3.0, 4.0, 5.0], "{}", table.isa);
 
@@ -278,7 +311,10 @@ fn empty_dimensions() {
         (table.sgemm)(&spec, &[0.0; 12], &[], &mut [], Epilogue::NONE);
 
         // alpha == 0, beta == 0: C = bias even when A, B and C hold NaN.
-        let spec = GemmSpec { alpha: 0.0, ..GemmSpec::new(2, 3, 2) };
+        let spec = GemmSpec {
+            alpha: 0.0,
+            ..GemmSpec::new(2, 3, 2)
+        };
         let mut c = vec![f32::NAN; 6];
         (table.sgemm)(&spec, &[f32::NAN; 4], &[f32::NAN; 6], &mut c, epilogue);
         assert_eq!(c, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0], "{}", table.isa);
@@ -295,9 +331,18 @@ fn check_reports_misuse() {
     assert!(spec.check(8, 12, 5, None).unwrap_err().contains("C has 5"));
     assert!(spec.check(8, 12, 6, Some(2)).unwrap_err().contains("bias"));
     let bad_lda = GemmSpec { lda: 3, ..spec };
-    assert!(bad_lda.check(100, 100, 100, None).unwrap_err().contains("row stride"));
-    let bad_ldb = GemmSpec { trans_b: Transpose::Yes, ..spec }; // B stored (3, 4), ldb 3 < 4
-    assert!(bad_ldb.check(100, 100, 100, None).unwrap_err().contains("B is stored (3, 4)"));
+    assert!(bad_lda
+        .check(100, 100, 100, None)
+        .unwrap_err()
+        .contains("row stride"));
+    let bad_ldb = GemmSpec {
+        trans_b: Transpose::Yes,
+        ..spec
+    }; // B stored (3, 4), ldb 3 < 4
+    assert!(bad_ldb
+        .check(100, 100, 100, None)
+        .unwrap_err()
+        .contains("B is stored (3, 4)"));
     let bad_ldc = GemmSpec { ldc: 2, ..spec };
     assert!(bad_ldc.check(100, 100, 100, None).is_err());
     // Padded strides: the last row needs only its own columns.
@@ -306,7 +351,11 @@ fn check_reports_misuse() {
     assert!(padded.check(13, 12, 6, None).is_err());
     // Empty matrices need no elements, but strides are still checked.
     assert_eq!(GemmSpec::new(0, 0, 0).check(0, 0, 0, None), Ok(()));
-    let huge = GemmSpec { m: usize::MAX / 2, lda: 4, ..spec };
+    let huge = GemmSpec {
+        m: usize::MAX / 2,
+        lda: 4,
+        ..spec
+    };
     assert!(huge.check(0, 12, 6, None).is_err());
 }
 
@@ -317,8 +366,17 @@ fn misuse_panics_on_every_tier() {
         let run = |a: usize, b: usize, c: usize, bias: usize| {
             std::panic::catch_unwind(move || {
                 let bias = vec![0.0; bias];
-                let epilogue = Epilogue { bias: Some(&bias), activation: Activation::Identity };
-                (table.sgemm)(&spec, &vec![0.0; a], &vec![0.0; b], &mut vec![0.0; c], epilogue);
+                let epilogue = Epilogue {
+                    bias: Some(&bias),
+                    activation: Activation::Identity,
+                };
+                (table.sgemm)(
+                    &spec,
+                    &vec![0.0; a],
+                    &vec![0.0; b],
+                    &mut vec![0.0; c],
+                    epilogue,
+                );
             })
             .is_err()
         };

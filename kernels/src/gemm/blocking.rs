@@ -1,22 +1,29 @@
 //! The loop nest around the register tile, and the choice of path.
 //!
-//! Loops, outermost first (BLIS's order with the two innermost swapped, because our tile
-//! broadcasts A and streams B):
+//! Loops, outermost first (BLIS's names):
 //!
 //! ```text
-//! for jc in 0..n step NC        B block (KC × NC, 512 KiB) stays in L2 across the loops below
-//!   for pc in 0..k step KC      (pack the B block, unless B is used in place)
-//!     for ic in 0..m step MC    (pack the A block, unless A is used in place)
-//!       for ir in 0..MC step MR     one A micro-panel (MR × KC, ≤ 16 KiB) stays in L1 ...
-//!         for jr in 0..NC step NR   ... while the B micro-panels stream from L2
-//!           tile(MR × NR) over KC steps, written to C with the epilogue
+//! for jc in 0..n step NC          B block (KC × NC) from L3
+//!   for pc in 0..k step KC        (pack the B block, unless B is read in place)
+//!     for ic in 0..m step MC      (pack the A block when A is large or badly strided)
+//!       large/medium (B packed):  for jr step NR { for ir step MR { tile } }
+//!           one B micro-panel (KC × NR = 32 KiB on AVX-512) stays in L1 while the A
+//!           micro-panels (MR × KC, 8 KiB) stream from the A block in L2: 32 B per k step
+//!       small (B in place):       for ir step MR { for jr step NR { tile } }
+//!           one A micro-panel stays in L1 while B's rows stream by
 //! ```
 //!
-//! Paths: small products use A and B in place (only B's ragged last panel is copied), which
-//! saves the packing pass that small problems cannot amortise; B is packed once m is large
-//! enough to reuse it many times or when it is transposed; A is packed when it is reused
-//! across more than two column panels. The problem is computed transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ)
-//! when that wastes fewer tile lanes, e.g. for N = 12 outputs on a 32-wide AVX-512 tile.
+//! Each tile runs KC steps of the register tile and writes C once through the epilogue
+//! (beta on the first k block, bias and activation on the last).
+//!
+//! Paths: small products (m ≤ 64 in the computed orientation) read A and B in place — even
+//! B's ragged last panel, whose whole vectors may run into the next row of B (lanes never
+//! written back) except on B's last rows, which alone get packed — because they cannot
+//! amortise a packing pass. B is packed once m is large enough to reuse it many times, or
+//! when it is transposed; A is packed when it is large (m > 512) or its rows are a multiple
+//! of 4 KiB apart, and reused across more than two column panels. The problem is computed
+//! transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ) when that wastes clearly fewer tile lanes without adding
+//! a packing pass, e.g. a few rows of C with many columns on a tall tile.
 
 use std::cell::Cell;
 
@@ -26,16 +33,16 @@ use crate::gemm::kernel::{MicroKernel, Tile};
 use crate::gemm::pack::{self, View};
 use crate::gemm::{Epilogue, GemmSpec, Transpose};
 
-/// Steps of k per block: an A micro-panel (MR × KC) is 8 KiB on AVX-512, well inside L1.
+/// Steps of k per block: a B micro-panel (KC × NR) is 32 KiB on AVX-512 and 16 KiB on AVX2
+/// (L1d: 48 KiB on the Xeon this was tuned on; 128 and 192 measured slower there).
 const KC: usize = 256;
-const B_OUTER: bool = true;
-/// Steps of k per block on the small path, where A is read in place and B packed at most
-/// one ragged panel wide.
+/// Steps of k per block on the small path, where nothing is packed: longer blocks write C
+/// fewer times.
 const KC_SMALL: usize = 1024;
-/// Columns per B block (rounded down to a multiple of NR): KC × NC × 4 B = 512 KiB, half of
-/// Zen 4's L2, leaving room for the A block.
+/// Columns per B block (rounded down to a multiple of NR). The B micro-panel, not the block,
+/// is what stays in cache, so this only bounds the packing buffer (KC × NC × 4 B = 4 MiB).
 const NC_TARGET: usize = 4096;
-/// Rows per A block (rounded down to a multiple of MR).
+/// Rows per A block (rounded down to a multiple of MR): MC × KC × 4 B = 512 KiB in L2.
 const MC_TARGET: usize = 512;
 /// Above this many rows, A is packed (when reused).
 const BIG_M: usize = 512;
@@ -81,16 +88,32 @@ pub(crate) fn run<S: MicroKernel>(
         return;
     }
     if k == 0 || spec.alpha == 0.0 {
-        epilogue::scale_only(s, m, n, spec.beta, c, spec.ldc, ep.bias, ep.activation);
+        epilogue::scale_only(s, (m, n, spec.ldc), spec.beta, c, ep);
         return;
     }
     let op_a = match spec.trans_a {
-        Transpose::No => View { data: a, rs: spec.lda, cs: 1 },
-        Transpose::Yes => View { data: a, rs: 1, cs: spec.lda },
+        Transpose::No => View {
+            data: a,
+            rs: spec.lda,
+            cs: 1,
+        },
+        Transpose::Yes => View {
+            data: a,
+            rs: 1,
+            cs: spec.lda,
+        },
     };
     let op_b = match spec.trans_b {
-        Transpose::No => View { data: b, rs: spec.ldb, cs: 1 },
-        Transpose::Yes => View { data: b, rs: 1, cs: spec.ldb },
+        Transpose::No => View {
+            data: b,
+            rs: spec.ldb,
+            cs: 1,
+        },
+        Transpose::Yes => View {
+            data: b,
+            rs: 1,
+            cs: spec.ldb,
+        },
     };
     // Vector lanes of tile work in each orientation: edge columns fill a whole vector. Only
     // transpose for a clear gain: the transposed orientation writes C element by element.
@@ -125,7 +148,15 @@ pub(crate) fn run<S: MicroKernel>(
     // Rows of C are contiguous in the computed orientation only when cs_c is 1; otherwise
     // the activation runs as a last pass over C's rows.
     let act_in_tile = problem.cs_c == 1;
-    blocked(s, &problem, spec.alpha, spec.beta, ep.activation, act_in_tile, c);
+    blocked(
+        s,
+        &problem,
+        spec.alpha,
+        spec.beta,
+        ep.activation,
+        act_in_tile,
+        c,
+    );
     if !act_in_tile {
         epilogue::activate_rows(s, ep.activation, c, m, n, spec.ldc);
     }
@@ -156,10 +187,15 @@ fn blocked<S: MicroKernel>(
     let pack_a = (a_awkward && p.n > 2 * nr) || (p.a.rs != 1 && p.a.cs != 1);
     // Nothing packed to keep in cache: fewer, longer k blocks write C fewer times.
     let kc_max = if pack_a || pack_b { KC } else { KC_SMALL }.min(p.k);
-    let b_outer = pack_b && B_OUTER;
+    // Which micro-panel stays in L1 (see the module comment).
+    let b_outer = pack_b;
 
     let b_len = kc_max * if pack_b { pad(nc_max.min(p.n), nr) } else { nr };
-    let a_len = if pack_a { kc_max * pad(mc_max.min(p.m), mr) } else { 0 };
+    let a_len = if pack_a {
+        kc_max * pad(mc_max.min(p.m), mr)
+    } else {
+        0
+    };
     let mut b_buf = PACK_B.take();
     let mut a_buf = PACK_A.take();
     if b_buf.len() < b_len {
@@ -180,17 +216,25 @@ fn blocked<S: MicroKernel>(
             p.k
         } else {
             let end = jc + in_place * nr + pack::panel_stride(nc - in_place * nr, S::LANES);
-            p.b.data.len().checked_sub(end).map_or(0, |room| room / p.b.rs.max(1) + 1).min(p.k)
+            p.b.data
+                .len()
+                .checked_sub(end)
+                .map_or(0, |room| room / p.b.rs.max(1) + 1)
+                .min(p.k)
         };
         let blocks = (0..k_split)
             .step_by(kc_max)
             .map(|pc| (pc, kc_max.min(k_split - pc)))
-            .chain((k_split..p.k).step_by(kc_max).map(|pc| (pc, kc_max.min(p.k - pc))));
+            .chain(
+                (k_split..p.k)
+                    .step_by(kc_max)
+                    .map(|pc| (pc, kc_max.min(p.k - pc))),
+            );
         for (pc, kc) in blocks {
             let edge_in_place = !pack_b && pc + kc <= k_split;
             if in_place * nr < nc && !edge_in_place {
                 let j0 = in_place * nr;
-                pack::pack_b(s, p.b, pc, kc, jc + j0, nc - j0, nr, &mut b_buf);
+                pack::pack_b(s, p.b, pc..pc + kc, jc + j0..jc + nc, nr, &mut b_buf);
             }
             let last = pc + kc == p.k;
             let mut out = CTile {
@@ -210,7 +254,7 @@ fn blocked<S: MicroKernel>(
             for ic in (0..p.m).step_by(mc_max) {
                 let mc = mc_max.min(p.m - ic);
                 if pack_a {
-                    pack::pack_a(p.a, ic, mc, pc, kc, mr, &mut a_buf);
+                    pack::pack_a(p.a, ic..ic + mc, pc..pc + kc, mr, &mut a_buf);
                 }
                 let a_buf = &a_buf[..];
                 let b_buf = &b_buf[..];
@@ -226,7 +270,11 @@ fn blocked<S: MicroKernel>(
                     let (b, b_off, rs_b) = if q < in_place || edge_in_place {
                         (p.b.data, pc * p.b.rs + jc + jr, p.b.rs)
                     } else {
-                        (b_buf, (q - in_place) * nr * kc, pack::panel_stride(cols, S::LANES))
+                        (
+                            b_buf,
+                            (q - in_place) * nr * kc,
+                            pack::panel_stride(cols, S::LANES),
+                        )
                     };
                     let t = Tile {
                         kc,

@@ -5,6 +5,7 @@
 //! when beta is 0), later blocks add to C, and only the last applies bias and activation.
 
 use crate::activation::Activation;
+use crate::gemm::Epilogue;
 use crate::ops::activation::forward_inplace;
 use crate::simd::Simd;
 
@@ -71,14 +72,25 @@ pub(crate) fn write_tile<S: Simd, const R: usize, const V: usize>(
                 let dst = &mut row[lo..hi];
                 let mut y = if out.alpha == 1.0 { x } else { s.mul(alpha, x) };
                 if out.read_c {
-                    let old = if full { s.load(dst) } else { s.load_partial(dst, 0.0) };
+                    let old = if full {
+                        s.load(dst)
+                    } else {
+                        s.load_partial(dst, 0.0)
+                    };
                     y = s.mul_add(beta, old, y);
                 }
                 match out.bias {
                     Bias::None => {}
                     Bias::PerCol(b) => {
                         let b = &b[out.j0 + lo..out.j0 + hi];
-                        y = s.add(y, if full { s.load(b) } else { s.load_partial(b, 0.0) });
+                        y = s.add(
+                            y,
+                            if full {
+                                s.load(b)
+                            } else {
+                                s.load_partial(b, 0.0)
+                            },
+                        );
                     }
                     Bias::PerRow(_) => y = s.add(y, row_bias),
                 }
@@ -140,28 +152,25 @@ pub(crate) fn activate_rows<S: Simd>(
     }
 }
 
-/// C = act(beta·C + bias) for the cases without a product (k == 0 or alpha == 0); C is not
+/// C = act(beta·C + bias) for the (m, n) matrix C with row stride ldc, in the cases without a product (k == 0 or alpha == 0); C is not
 /// read when beta is 0.
 #[inline(always)]
 pub(crate) fn scale_only<S: Simd>(
     s: S,
-    m: usize,
-    n: usize,
+    (m, n, ldc): (usize, usize, usize),
     beta: f32,
     c: &mut [f32],
-    ldc: usize,
-    bias: Option<&[f32]>,
-    act: Activation,
+    ep: Epilogue<'_>,
 ) {
     for i in 0..m {
         let row = &mut c[i * ldc..i * ldc + n];
         for (j, x) in row.iter_mut().enumerate() {
             let y = if beta == 0.0 { 0.0 } else { beta * *x };
-            *x = match bias {
+            *x = match ep.bias {
                 Some(b) => y + b[j],
                 None => y,
             };
         }
     }
-    activate_rows(s, act, c, m, n, ldc);
+    activate_rows(s, ep.activation, c, m, n, ldc);
 }

@@ -173,9 +173,11 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_RO
 /// `dispatch_tile!(Token, "features", self, t, out, rows: [1, 2, ..., MR], vectors: [1, ..., NV])`
 macro_rules! dispatch_tile {
     ($Token:ty, $features:literal, $s:expr, $t:expr, $out:expr, rows: $rows:tt, vectors: [$($v:literal),*]) => {{
+        /// # Safety
+        /// The CPU must support `$features` (a `$Token` proves it).
         #[target_feature(enable = $features)]
         #[inline(never)]
-        fn tiles(s: $Token, t: &$crate::gemm::Tile<'_>, out: &mut $crate::gemm::CTile<'_>) {
+        unsafe fn tiles(s: $Token, t: &$crate::gemm::Tile<'_>, out: &mut $crate::gemm::CTile<'_>) {
             match (t.nv, t.cs_a == 1) {
                 $(
                     ($v, true) => $crate::gemm::kernel::dispatch_tile!(@rows $Token, s, t, out, $v, true, $rows),

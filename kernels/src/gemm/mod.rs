@@ -131,8 +131,11 @@ impl GemmSpec {
         let need_a = stored_len("A", ar, ac, self.lda)?;
         let need_b = stored_len("B", br, bc, self.ldb)?;
         let need_c = stored_len("C", self.m, self.n, self.ldc)?;
-        for (name, have, need) in [("A", a_len, need_a), ("B", b_len, need_b), ("C", c_len, need_c)]
-        {
+        for (name, have, need) in [
+            ("A", a_len, need_a),
+            ("B", b_len, need_b),
+            ("C", c_len, need_c),
+        ] {
             if have < need {
                 return Err(format!(
                     "sgemm: {name} has {have} elements but {self:?} needs at least {need}"

@@ -11,6 +11,8 @@
 //! they were or are zero (initialised, never written to C: each lane of the tile is independent and the
 //! writer drops lanes beyond the edge).
 
+use std::ops::Range;
+
 use crate::simd::Simd;
 
 /// The row stride of a packed B panel `cols` wide: NR for full panels, whole vectors for the
@@ -40,7 +42,15 @@ impl<'a> View<'a> {
 }
 
 /// Packs rows i0..i0+mc, columns p0..p0+kc of `a` into `dst` (at least ⌈mc/mr⌉·mr·kc long).
-pub(crate) fn pack_a(a: View<'_>, i0: usize, mc: usize, p0: usize, kc: usize, mr: usize, dst: &mut [f32]) {
+pub(crate) fn pack_a(
+    a: View<'_>,
+    rows: Range<usize>,
+    steps: Range<usize>,
+    mr: usize,
+    dst: &mut [f32],
+) {
+    let (i0, mc) = (rows.start, rows.len());
+    let (p0, kc) = (steps.start, steps.len());
     let panels = &mut dst[..mc.div_ceil(mr) * mr * kc];
     if a.cs == 1 {
         // A in place, rows contiguous: read each row once, scatter with stride mr.
@@ -64,7 +74,8 @@ pub(crate) fn pack_a(a: View<'_>, i0: usize, mc: usize, p0: usize, kc: usize, mr
     } else {
         for i in 0..mc {
             for p in 0..kc {
-                panels[(i / mr) * mr * kc + p * mr + i % mr] = a.data[(i0 + i) * a.rs + (p0 + p) * a.cs];
+                panels[(i / mr) * mr * kc + p * mr + i % mr] =
+                    a.data[(i0 + i) * a.rs + (p0 + p) * a.cs];
             }
         }
     }
@@ -76,13 +87,13 @@ pub(crate) fn pack_a(a: View<'_>, i0: usize, mc: usize, p0: usize, kc: usize, mr
 pub(crate) fn pack_b<S: Simd>(
     s: S,
     b: View<'_>,
-    p0: usize,
-    kc: usize,
-    j0: usize,
-    nc: usize,
+    steps: Range<usize>,
+    cols: Range<usize>,
     nr: usize,
     dst: &mut [f32],
 ) {
+    let (p0, kc) = (steps.start, steps.len());
+    let (j0, nc) = (cols.start, cols.len());
     let panels = &mut dst[..nc.div_ceil(nr) * nr * kc];
     if b.cs == 1 {
         // B in place, rows contiguous: each step of a panel is one contiguous copy, by vectors

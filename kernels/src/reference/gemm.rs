@@ -8,7 +8,17 @@ use crate::reference::activation::forward_inplace;
 /// When beta is 0 the old C is not read; when alpha is 0, A and B are not. Panics if the slices do not fit `spec`.
 pub fn sgemm(spec: &GemmSpec, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) {
     spec.assert_fits(a, b, c, &epilogue);
-    let GemmSpec { m, n, k, lda, ldb, ldc, alpha, beta, .. } = *spec;
+    let GemmSpec {
+        m,
+        n,
+        k,
+        lda,
+        ldb,
+        ldc,
+        alpha,
+        beta,
+        ..
+    } = *spec;
     let op_a = |i: usize, p: usize| match spec.trans_a {
         Transpose::No => a[i * lda + p],
         Transpose::Yes => a[p * lda + i],
