@@ -109,8 +109,21 @@ fn operands(case: &Case) -> Operands {
         |rows: usize, cols: usize, ld: usize| if rows == 0 { 0 } else { (rows - 1) * ld + cols };
     let (ar, ac) = s.a_stored();
     let (br, bc) = s.b_stored();
-    let a = values(case.off[0] + need(ar, ac, s.lda) + 3, case.seed);
-    let b = values(case.off[1] + need(br, bc, s.ldb) + 3, case.seed ^ 0x55);
+    // A and B end exactly at their last element (so reads past it would panic), and every
+    // element that is not part of the matrix (the offset, stride padding) is NaN, so that a
+    // tile lane fed from outside the matrix cannot reach C unnoticed.
+    let poison = |mut buf: Vec<f32>, off: usize, rows: usize, cols: usize, ld: usize| {
+        for (idx, x) in buf.iter_mut().enumerate() {
+            if idx < off || (idx - off) % ld.max(1) >= cols || (idx - off) / ld.max(1) >= rows {
+                *x = f32::NAN;
+            }
+        }
+        buf
+    };
+    let a = values(case.off[0] + need(ar, ac, s.lda), case.seed);
+    let a = poison(a, case.off[0], ar, ac, s.lda);
+    let b = values(case.off[1] + need(br, bc, s.ldb), case.seed ^ 0x55);
+    let b = poison(b, case.off[1], br, bc, s.ldb);
     let mut c = vec![SENTINEL; case.off[2] + need(s.m, s.n, s.ldc) + 3];
     let c0 = values(s.m * s.n, case.seed ^ 0xAA);
     for i in 0..s.m {
