@@ -42,8 +42,8 @@ const KC_SMALL: usize = 1024;
 /// Columns per B block (rounded down to a multiple of NR). The B micro-panel, not the block,
 /// is what stays in cache, so this only bounds the packing buffer (KC × NC × 4 B = 4 MiB).
 const NC_TARGET: usize = 4096;
-/// Rows per A block (rounded down to a multiple of MR): MC × KC × 4 B = 512 KiB in L2.
-const MC_TARGET: usize = 512;
+/// Rows per A block (rounded down to a multiple of MR): MC × KC × 4 B = 256 KiB in L2.
+const MC_TARGET: usize = 256;
 /// Above this many rows, A is packed (when reused).
 const BIG_M: usize = 512;
 /// Up to this many rows (in the computed orientation) B is used in place: it is reused by
