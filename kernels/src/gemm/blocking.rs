@@ -177,11 +177,10 @@ fn blocked<S: MicroKernel>(
     let nc_max = (NC_TARGET / nr).max(1) * nr;
     let mc_max = (MC_TARGET / mr).max(1) * mr;
     let pack_b = p.b.cs != 1 || p.m > SMALL_M;
-    // The tile needs one of A's strides to be 1 (always true of op(A) and op(B)ᵀ as given,
-    // but cheap to guarantee).
     // A in place is as fast as packed (the tile reads MR row streams) until A outgrows L2
     // or its rows sit a multiple of 4 KiB apart (all in one L1 set); packing then pays once
-    // A is reused by more than two column panels.
+    // A is reused by more than two column panels. The tile also needs one of A's strides to
+    // be 1 (always true of op(A) and op(B)ᵀ as given, but cheap to guarantee).
     let a_stride = p.a.rs.max(p.a.cs);
     let a_awkward = p.m > BIG_M || (a_stride >= 1024 && a_stride % 1024 == 0);
     let pack_a = (a_awkward && p.n > 2 * nr) || (p.a.rs != 1 && p.a.cs != 1);

@@ -30,8 +30,8 @@ pub trait MicroKernel: Simd {
     /// `p .. p + LANES` must be in bounds of one allocation and initialised.
     unsafe fn load_ptr(self, p: *const f32) -> Self::V;
 
-    /// Runs [`tile`] for `t.rows` (1..=MR) rows and `t.nv` (1..=NV) vectors and writes the
-    /// result through `out`. Implemented with [`dispatch_tile!`] so that every edge shape gets
+    /// Runs [`tile_and_write`] for `t.rows` (1..=MR) rows and `t.nv` (1..=NV) vectors, which
+    /// writes the result through `out`. Implemented with `dispatch_tile!` so that every edge shape gets
     /// its own fully unrolled loop.
     fn run_tile(self, t: &Tile<'_>, out: &mut CTile<'_>);
 }

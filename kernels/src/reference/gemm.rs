@@ -3,8 +3,8 @@ use crate::activation::Activation;
 use crate::gemm::{Epilogue, GemmSpec, Transpose};
 use crate::reference::activation::forward_inplace;
 
-/// C[i][j] = act(alpha·Σ_p op(A)[i][p]·op(B)[p][j] + beta·C[i][j] + bias[j]), row-major, with
-/// op(A)[i][p] = A[i·lda + p] (or A[p·lda + i] transposed) and op(B)[p][j] likewise.
+/// `C[i][j] = act(alpha·Σ_p op(A)[i][p]·op(B)[p][j] + beta·C[i][j] + bias[j])`, row-major,
+/// with `op(A)[i][p] = A[i·lda + p]` (or `A[p·lda + i]` transposed) and op(B) likewise.
 /// When beta is 0 the old C is not read; when alpha is 0, A and B are not. Panics if the slices do not fit `spec`.
 pub fn sgemm(spec: &GemmSpec, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) {
     spec.assert_fits(a, b, c, &epilogue);
