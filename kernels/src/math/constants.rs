@@ -58,6 +58,25 @@ pub const ERFC_ZMAX: f32 = 10.5;
 pub const GELU_XMAX: f32 = 14.849_242;
 /// Below this x, GELU(x) = x·Φ(x) is −0 in f32; the clamp keeps −∞·0 from giving NaN.
 pub const GELU_XLO: f32 = -15.0;
+/// Below this |x|, GELU uses the Taylor series of erf (more accurate than the erfc form there).
+pub const GELU_SMALL: f32 = 1.0;
+/// erf(x/√2) = x·P(x²) with P's Taylor coefficients √(2/π)·(−1)^n/(2^n·n!·(2n+1)), n = 0..9,
+/// for |x| < 1 (the remainder is below 3e−10 relative).
+pub const ERF_SMALL_POLY: [f32; 10] = [
+    0.797_884_6,
+    -0.132_980_76,
+    0.019_947_113,
+    -0.002_374_656_5,
+    0.000_230_869_38,
+    -1.888_931_2e-5,
+    1.331_938_7e-6,
+    -8.245_335e-8,
+    4.547_059_6e-9,
+    -2.260_234_4e-10,
+];
+/// The constant term of [`ERFC_POLY`] is split into this short part, which adds exactly to the
+/// reduced exponent, and the remainder [`ERFC_POLY`]\[0\] − ERFC_C0_HI.
+pub const ERFC_C0_HI: f32 = -0.5625;
 /// The interpolant's variable is u = t·ERFC_U_SCALE − ERFC_U_OFFSET ∈ [−1, 1].
 pub const ERFC_U_SCALE: f32 = 2.380_952_4;
 /// See [`ERFC_U_SCALE`].

@@ -7,7 +7,8 @@
 //! would cost 100 ULP in erfc.
 
 use super::constants::{
-    ERFC_POLY, ERFC_U_OFFSET, ERFC_U_SCALE, FRAC_1_SQRT2, FRAC_1_SQRT_2PI, GELU_XLO, GELU_XMAX,
+    ERFC_C0_HI, ERFC_POLY, ERFC_U_OFFSET, ERFC_U_SCALE, ERF_SMALL_POLY, FRAC_1_SQRT2,
+    FRAC_1_SQRT_2PI, GELU_SMALL, GELU_XLO, GELU_XMAX,
 };
 use super::exp::exp_hi_lo;
 use super::{clamp, horner};
@@ -23,19 +24,32 @@ fn neg_half_square<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
     (hi, lo)
 }
 
-/// erfc(a/√2) for a ≥ 0 (a = |x| in x-space, so that the exponent −a²/2 is exact), i.e. 2·Φ(−a).
-///
-/// Accuracy: about 3 ULP relative for a ≤ 14.85; larger a are clamped there, where the result
-/// (≈1e−49) underflows f32 anyway once halved. NaN → NaN.
+/// 2^24 (results of the tail are kept scaled by it until the last multiplication).
+const TAIL_SCALE: f32 = 16_777_216.0;
+
+/// erfc(a/√2)·2^24 for a ≥ 0, see [`erfc_scaled_x`]. Scaled so that the far tail stays normal.
 #[inline(always)]
-pub fn erfc_scaled_x<S: Simd>(s: S, a: S::V) -> S::V {
+fn erfc_scaled_x_up<S: Simd>(s: S, a: S::V) -> S::V {
     let a = s.min(s.splat(GELU_XMAX), a);
     let z = s.mul(a, s.splat(FRAC_1_SQRT2));
     let t = s.div(s.splat(1.0), s.mul_add(z, s.splat(0.5), s.splat(1.0)));
     let u = s.mul_add(t, s.splat(ERFC_U_SCALE), s.splat(-ERFC_U_OFFSET));
-    let g = horner(s, u, &ERFC_POLY);
+    // g = ERFC_C0_HI + (the rest of g): the short constant joins the exact part of the exponent.
+    let mut rest = ERFC_POLY;
+    rest[0] -= ERFC_C0_HI;
+    let g_rest = horner(s, u, &rest);
     let (hi, lo) = neg_half_square(s, a);
-    s.mul(t, exp_hi_lo(s, hi, s.add(lo, g)))
+    let e = exp_hi_lo(s, hi, s.splat(ERFC_C0_HI), s.add(g_rest, lo), 24.0);
+    s.mul(t, e)
+}
+
+/// erfc(a/√2) for a ≥ 0 (a = |x| in x-space, so that the exponent −a²/2 is exact), i.e. 2·Φ(−a).
+///
+/// Accuracy: about 3 ULP relative while the result is normal (a ≤ 13.2); larger a are clamped
+/// to 14.85, where the result (≈1e−49) underflows f32. NaN → NaN.
+#[inline(always)]
+pub fn erfc_scaled_x<S: Simd>(s: S, a: S::V) -> S::V {
+    s.mul(erfc_scaled_x_up(s, a), s.splat(1.0 / TAIL_SCALE))
 }
 
 /// Φ(x), the standard normal CDF, relatively accurate in both tails.
@@ -47,12 +61,25 @@ fn normal_cdf<S: Simd>(s: S, x: S::V) -> S::V {
 
 /// GELU(x) = x·Φ(x) = ½·x·(1 + erf(x/√2)), the exact (not tanh-approximated) form.
 ///
-/// Accuracy: at most 4 ULP wherever |GELU(x)| ≥ 2^−126 (measured over the whole f32 range in
-/// `tests/transcendental.rs`), and within 2^−126 absolute below that (x < −13.2, where the
-/// result becomes subnormal and then 0). GELU(+∞) = +∞, GELU(−∞) = −0 (the limit), NaN → NaN.
+/// Accuracy: at most 6 ULP wherever |GELU(x)| ≥ 2^−126 (about 5 measured, in the negative tail
+/// x ∈ [−13, −1], where the erfc form's rounding of t = 1/(1 + z/2) dominates; about 1 ULP for
+/// x ∈ [−0.5, 5]), and within 2^−126 absolute below that (x < −13.2, where the result becomes
+/// subnormal and then 0). GELU(+∞) = +∞, GELU(−∞) = −0 (the limit), NaN → NaN.
 #[inline(always)]
 pub fn gelu<S: Simd>(s: S, x: S::V) -> S::V {
-    let y = s.mul(x, normal_cdf(s, x));
+    // ½·erfc(|x|/√2)·2^24: Φ(−|x|), scaled so that it is normal even where GELU is tiny.
+    let half_c_up = s.mul(s.splat(0.5), erfc_scaled_x_up(s, s.abs(x)));
+    let neg = s.mul(s.mul(x, half_c_up), s.splat(1.0 / TAIL_SCALE));
+    let pos = s.mul(
+        x,
+        s.mul_add(half_c_up, s.splat(-1.0 / TAIL_SCALE), s.splat(1.0)),
+    );
+    let y = s.select(s.lt(x, s.zero()), neg, pos);
+    // |x| < 1: ½·x·(1 + erf(x/√2)) with erf's Taylor series, exact in relative terms near 0.
+    let half_x = s.mul(x, s.splat(0.5));
+    let erf = s.mul(x, horner(s, s.mul(x, x), &ERF_SMALL_POLY));
+    let small = s.mul_add(half_x, erf, half_x);
+    let y = s.select(s.lt(s.abs(x), s.splat(GELU_SMALL)), small, y);
     s.select(s.lt(x, s.splat(GELU_XLO)), s.splat(-0.0), y)
 }
 
@@ -64,6 +91,9 @@ pub fn gelu<S: Simd>(s: S, x: S::V) -> S::V {
 pub fn gelu_derivative<S: Simd>(s: S, x: S::V) -> S::V {
     let xc = clamp(s, x, -GELU_XMAX, GELU_XMAX);
     let (hi, lo) = neg_half_square(s, xc);
-    let pdf = s.mul(s.splat(FRAC_1_SQRT_2PI), exp_hi_lo(s, hi, lo));
+    let pdf = s.mul(
+        s.splat(FRAC_1_SQRT_2PI),
+        exp_hi_lo(s, hi, s.zero(), lo, 0.0),
+    );
     s.mul_add(xc, pdf, normal_cdf(s, x))
 }

