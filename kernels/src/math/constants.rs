@@ -1,8 +1,8 @@
 //! Every constant of the approximations in `math/`, in one place.
 //!
-//! Polynomial coefficients were derived for this crate: the exp/expm1 and log series are the
-//! Taylor coefficients (1/k! and 2/(2k+1)), truncated where the remainder is below 0.05 ULP on
-//! the reduced range; the erfc correction is a Chebyshev interpolant (degree 11, 200 nodes)
+//! Polynomial coefficients were derived for this crate: the log series and GELU's small-x erf
+//! series are Taylor coefficients, truncated where the remainder is below 0.05 ULP on the
+//! reduced range; exp/expm1's polynomial and the erfc correction is a Chebyshev interpolant (degree 11, 200 nodes)
 //! of `g(t) = ln(erfc(z)/t) + z²` with `t = 1/(1 + z/2)`, fitted in f64 and rounded to f32.
 
 /// log2(e).
@@ -19,19 +19,21 @@ pub const LN2_LO: f32 = -2.121_944_4e-4;
 pub const EXP_HI: f32 = 89.0;
 /// See [`EXP_HI`].
 pub const EXP_LO: f32 = -104.0;
+/// For |x| ≤ EXP_FAST, n = round(x·log2 e) ∈ [−126, 126]: e^x is normal and one scaling by
+/// 2^n suffices (exp's fast path).
+pub const EXP_FAST: f32 = 87.0;
 /// expm1 is −1 to f32 precision below this (e^−30 < 2^−43).
 pub const EXPM1_LO: f32 = -30.0;
 
-/// Taylor coefficients of (e^r − 1 − r)/r² = 1/2! + r/3! + ... + r^6/8!, used on
-/// |r| ≤ ln2/2 where the next term is below 0.01 ULP relative to e^r − 1.
-pub const EXPM1_POLY: [f32; 7] = [
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5040.0,
-    1.0 / 40320.0,
+/// (e^r − 1 − r)/r² ≈ P(r) on |r| ≤ ln2/2 + 0.002: a degree-5 Chebyshev interpolant (near
+/// minimax), whose error is below 0.04 ULP relative to e^r − 1.
+pub const EXPM1_POLY: [f32; 6] = [
+    0.5,
+    0.166_666_67,
+    0.041_666_46,
+    0.008_333_297,
+    0.001_393_416_2,
+    0.000_198_999_49,
 ];
 
 /// √2, the split point of log's mantissa range [√2/2, √2).
@@ -43,9 +45,6 @@ pub const MIN_NORMAL: f32 = f32::MIN_POSITIVE;
 /// Taylor coefficients of (2·atanh(s) − 2s)/s³ in z = s²: 2/3, 2/5, ..., 2/11, for
 /// |s| ≤ 3 − 2√2 ≈ 0.1716 (the remainder is below 1e−9 relative).
 pub const LOG_POLY: [f32; 5] = [2.0 / 3.0, 2.0 / 5.0, 2.0 / 7.0, 2.0 / 9.0, 2.0 / 11.0];
-
-/// Below this |x|, tanh(x) rounds to x (the relative difference x²/3 is under half an ULP).
-pub const TANH_TINY: f32 = 2.441_406_3e-4; // 2^-12
 
 /// 1/√2.
 pub const FRAC_1_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;

@@ -1,7 +1,7 @@
 //! exp and expm1: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, a Taylor polynomial for
 //! e^r − 1, and a scaling by 2^n done in two steps so that subnormal results round once.
 
-use super::constants::{EXPM1_LO, EXPM1_POLY, EXP_HI, EXP_LO, LN2_HI, LN2_LO, LOG2E};
+use super::constants::{EXPM1_LO, EXPM1_POLY, EXP_FAST, EXP_HI, EXP_LO, LN2_HI, LN2_LO, LOG2E};
 use super::{clamp, horner};
 use crate::simd::Simd;
 
@@ -29,6 +29,15 @@ fn scale_pow2<S: Simd>(s: S, n: S::V, em1: S::V) -> S::V {
 /// exp(x) = +∞ for x > 88.7228, 0 for x < −103.973, exp(NaN) = NaN, exp(−∞) = 0, exp(+∞) = +∞.
 #[inline(always)]
 pub fn exp<S: Simd>(s: S, x: S::V) -> S::V {
+    // Fast path: every lane's result is normal and finite (|x| ≤ 87, so n ∈ [−126, 126]) and
+    // one scaling by 2^n suffices. NaN lanes take it too and stay NaN.
+    if !s.mask_any(s.gt(s.abs(x), s.splat(EXP_FAST))) {
+        let n = s.round_small(s.mul(x, s.splat(LOG2E)));
+        let r = s.mul_add(n, s.splat(-LN2_HI), x);
+        let r = s.mul_add(n, s.splat(-LN2_LO), r);
+        let p = s.add(expm1_reduced(s, r), s.splat(1.0));
+        return s.mul(p, s.pow2i(n));
+    }
     let x = clamp(s, x, EXP_LO, EXP_HI);
     let n = s.round_small(s.mul(x, s.splat(LOG2E)));
     // Both products are exact (n has ≤ 8 bits, LN2_HI 9), so is x − n·LN2_HI.

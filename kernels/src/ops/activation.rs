@@ -3,7 +3,7 @@
 //! Forward kernels write y = f(x); backward kernels accumulate dx += dy·f'(x), using the
 //! forward output y where the derivative is cheapest from it (sigmoid, tanh, ELU, SELU).
 use super::softmax::{load_w, store_w};
-use super::transcendental::{map, map3_accumulate, map_inplace};
+use super::transcendental::{map, map3_accumulate, map_inplace, Map1, Map3};
 use crate::activation::Activation;
 use crate::math;
 use crate::simd::Simd;
@@ -75,19 +75,53 @@ fn grad<S: Simd>(s: S, act: Activation, x: S::V, y: S::V, dy: S::V) -> S::V {
     }
 }
 
+/// The forward function of one activation, as a [`Map1`].
+#[derive(Clone, Copy)]
+struct Forward(Activation);
+impl<S: Simd> Map1<S> for Forward {
+    #[inline(always)]
+    fn f(self, s: S, x: S::V) -> S::V {
+        apply(s, self.0, x)
+    }
+}
+
+/// The backward function of one activation, as a [`Map3`].
+#[derive(Clone, Copy)]
+struct Backward(Activation);
+impl<S: Simd> Map3<S> for Backward {
+    #[inline(always)]
+    fn f(self, s: S, x: S::V, y: S::V, dy: S::V) -> S::V {
+        grad(s, self.0, x, y, dy)
+    }
+}
+
+/// PReLU with one channel's slope, as a [`Map1`].
+#[derive(Clone, Copy)]
+struct Prelu<V>(V);
+impl<S: Simd> Map1<S> for Prelu<S::V> {
+    #[inline(always)]
+    fn f(self, s: S, x: S::V) -> S::V {
+        s.select(s.gt(x, s.zero()), x, s.mul(x, self.0))
+    }
+}
+
 /// y = f(x). Panics if the lengths differ.
+#[inline(always)]
 pub fn forward<S: Simd>(s: S, act: Activation, x: &[f32], y: &mut [f32]) {
-    map(s, x, y, |v| apply(s, act, v));
+    // The `match` on `act` inside `apply` is loop-invariant (and perfectly predicted).
+    map(s, x, y, Forward(act));
 }
 
 /// x = f(x).
+#[inline(always)]
 pub fn forward_inplace<S: Simd>(s: S, act: Activation, x: &mut [f32]) {
-    map_inplace(s, x, |v| apply(s, act, v));
+    map_inplace(s, x, Forward(act));
 }
 
 /// dx += dy·f'(x), where y = f(x). Panics if the lengths differ.
+#[inline(always)]
 pub fn backward<S: Simd>(s: S, act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-    map3_accumulate(s, x, y, dy, dx, |xv, yv, dyv| grad(s, act, xv, yv, dyv));
+    map3_accumulate(s, x, y, dy, dx, Backward(act));
 }
 
 /// Checks the (outer, C, inner) view of PReLU's input and returns outer.
@@ -109,6 +143,7 @@ fn prelu_outer(len: usize, channels: usize, inner: usize) -> usize {
 }
 
 /// PReLU over x viewed as (outer, C, inner), C = slopes.len(): y = x if x > 0 else slope[c]·x.
+#[inline(always)]
 pub fn prelu_forward<S: Simd>(s: S, x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "prelu: x and y must have the same length");
     let channels = slopes.len();
@@ -137,15 +172,13 @@ pub fn prelu_forward<S: Simd>(s: S, x: &[f32], slopes: &[f32], inner: usize, y: 
     for o in 0..outer {
         for (c, &slope) in slopes.iter().enumerate() {
             let r = (o * channels + c) * inner..(o * channels + c + 1) * inner;
-            let a = s.splat(slope);
-            map(s, &x[r.clone()], &mut y[r], |v| {
-                s.select(s.gt(v, zero), v, s.mul(v, a))
-            });
+            map(s, &x[r.clone()], &mut y[r], Prelu(s.splat(slope)));
         }
     }
 }
 
 /// dx += dy·(1 if x > 0 else slope[c]); dslopes[c] += Σ dy·x over the x ≤ 0 of channel c.
+#[inline(always)]
 pub fn prelu_backward<S: Simd>(
     s: S,
     x: &[f32],

@@ -6,14 +6,29 @@ use super::softmax::{load_w, rows_of, store_w};
 use crate::simd::Simd;
 use crate::table::LayerNormBackward;
 
-/// Σ f(x[i]) over a row, where the fill of the tail lanes must map to 0.
+/// Σ x[i] over a row.
 #[inline(always)]
-fn row_sum<S: Simd>(s: S, x: &[f32], fill: f32, f: impl Fn(S::V) -> S::V) -> f32 {
+fn row_sum<S: Simd>(s: S, x: &[f32]) -> f32 {
     let mut acc = s.zero();
     let mut i = 0;
     while i < x.len() {
         let w = (x.len() - i).min(S::LANES);
-        acc = s.add(acc, f(load_w(s, &x[i..i + w], fill)));
+        acc = s.add(acc, load_w(s, &x[i..i + w], 0.0));
+        i += w;
+    }
+    s.reduce_add(acc)
+}
+
+/// Σ (x[i] − mu)² over a row (tail lanes are filled with mu, so they add 0).
+#[inline(always)]
+fn row_sum_sq_dev<S: Simd>(s: S, x: &[f32], mu: f32) -> f32 {
+    let muv = s.splat(mu);
+    let mut acc = s.zero();
+    let mut i = 0;
+    while i < x.len() {
+        let w = (x.len() - i).min(S::LANES);
+        let d = s.sub(load_w(s, &x[i..i + w], mu), muv);
+        acc = s.mul_add(d, d, acc);
         i += w;
     }
     s.reduce_add(acc)
@@ -22,6 +37,7 @@ fn row_sum<S: Simd>(s: S, x: &[f32], fill: f32, f: impl Fn(S::V) -> S::V) -> f32
 /// Each row of x (rows, C), C = gamma.len(): y = (x − mean)·rstd·gamma + beta with
 /// rstd = 1/√(var + eps), var biased; writes mean (rows) and rstd (rows).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn rows<S: Simd>(
     s: S,
     x: &[f32],
@@ -57,13 +73,9 @@ pub fn rows<S: Simd>(
     for r in 0..rows {
         let xr = &x[r * cols..(r + 1) * cols];
         let yr = &mut y[r * cols..(r + 1) * cols];
-        let mu = row_sum(s, xr, 0.0, |v| v) * inv_n;
+        let mu = row_sum(s, xr) * inv_n;
         let muv = s.splat(mu);
-        // Tail lanes are filled with mu, so they contribute (mu − mu)² = 0.
-        let var = row_sum(s, xr, mu, |v| {
-            let d = s.sub(v, muv);
-            s.mul(d, d)
-        }) * inv_n;
+        let var = row_sum_sq_dev(s, xr, mu) * inv_n;
         let rs = 1.0 / (var + eps).sqrt();
         mean[r] = mu;
         rstd[r] = rs;
@@ -83,6 +95,7 @@ pub fn rows<S: Simd>(
 /// PyTorch's formula, per row: xhat = (x − mean)·rstd, dxhat = dy·gamma,
 /// dx += rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)); dgamma += Σ_rows dy·xhat;
 /// dbeta += Σ_rows dy.
+#[inline(always)]
 pub fn rows_backward<S: Simd>(
     s: S,
     inputs: &LayerNormBackward<'_>,

@@ -33,6 +33,7 @@ pub(crate) fn row_dot<S: Simd>(s: S, a: &[f32], b: &[f32]) -> f32 {
 
 /// Each row of x (rows, cols): y = exp(x − max)/Σ exp(x − max). A row of all −∞ gives NaN (as
 /// PyTorch); a NaN anywhere in a row makes the row NaN.
+#[inline(always)]
 pub fn rows<S: Simd>(s: S, x: &[f32], y: &mut [f32], cols: usize) {
     assert_eq!(
         x.len(),
@@ -75,6 +76,7 @@ pub fn rows<S: Simd>(s: S, x: &[f32], y: &mut [f32], cols: usize) {
 }
 
 /// dx += y ⊙ (dy − Σ dy·y), per row of (rows, cols).
+#[inline(always)]
 pub fn rows_backward<S: Simd>(s: S, y: &[f32], dy: &[f32], dx: &mut [f32], cols: usize) {
     let n = y.len();
     assert!(
