@@ -55,6 +55,8 @@ pub const FRAC_1_SQRT_2PI: f32 = 0.398_942_28;
 pub const ERFC_ZMAX: f32 = 10.5;
 /// |x| is clamped to ERFC_ZMAX·√2 (see [`ERFC_ZMAX`]).
 pub const GELU_XMAX: f32 = 14.849_242;
+/// GELU's derivative clamps x to ±GELU_PDF_XMAX for x·φ(x), keeping e^(−x²/2) normal.
+pub const GELU_PDF_XMAX: f32 = 13.0;
 /// Below this x, GELU(x) = x·Φ(x) is −0 in f32; the clamp keeps −∞·0 from giving NaN.
 pub const GELU_XLO: f32 = -15.0;
 /// Below this |x|, GELU uses the Taylor series of erf (more accurate than the erfc form there).

@@ -8,7 +8,7 @@
 
 use super::constants::{
     ERFC_C0_HI, ERFC_POLY, ERFC_U_OFFSET, ERFC_U_SCALE, ERF_SMALL_POLY, FRAC_1_SQRT2,
-    FRAC_1_SQRT_2PI, GELU_SMALL, GELU_XLO, GELU_XMAX,
+    FRAC_1_SQRT_2PI, GELU_PDF_XMAX, GELU_SMALL, GELU_XLO, GELU_XMAX,
 };
 use super::exp::exp_hi_lo;
 use super::{clamp, horner};
@@ -24,10 +24,13 @@ fn neg_half_square<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
     (hi, lo)
 }
 
-/// 2^24 (results of the tail are kept scaled by it until the last multiplication).
-const TAIL_SCALE: f32 = 16_777_216.0;
+/// 2^48: the tail's results are kept scaled by it until the last multiplication, so no
+/// intermediate is subnormal (subnormal arithmetic is slow on x86 and loses precision).
+const TAIL_SCALE: f32 = 281_474_976_710_656.0;
+/// Below 2^−28, 1 − c rounds to 1; clamping c·2^48 up to 2^20 keeps c·2^−48 normal.
+const TAIL_FLOOR_UP: f32 = 1_048_576.0;
 
-/// erfc(a/√2)·2^24 for a ≥ 0, see [`erfc_scaled_x`]. Scaled so that the far tail stays normal.
+/// erfc(a/√2)·2^48 for a ≥ 0, see [`erfc_scaled_x`]. Scaled so that the far tail stays normal.
 #[inline(always)]
 fn erfc_scaled_x_up<S: Simd>(s: S, a: S::V) -> S::V {
     let a = s.min(s.splat(GELU_XMAX), a);
@@ -39,7 +42,7 @@ fn erfc_scaled_x_up<S: Simd>(s: S, a: S::V) -> S::V {
     rest[0] -= ERFC_C0_HI;
     let g_rest = horner(s, u, &rest);
     let (hi, lo) = neg_half_square(s, a);
-    let e = exp_hi_lo(s, hi, s.splat(ERFC_C0_HI), s.add(g_rest, lo), 24.0);
+    let e = exp_hi_lo(s, hi, s.splat(ERFC_C0_HI), s.add(g_rest, lo), 48.0);
     s.mul(t, e)
 }
 
@@ -52,11 +55,19 @@ pub fn erfc_scaled_x<S: Simd>(s: S, a: S::V) -> S::V {
     s.mul(erfc_scaled_x_up(s, a), s.splat(1.0 / TAIL_SCALE))
 }
 
-/// Φ(x), the standard normal CDF, relatively accurate in both tails.
+/// Φ(x) as `(factor, scale)` with Φ(x) = factor·scale: for x < 0 factor = Φ(x)·2^48 and
+/// scale = 2^−48, else factor = 1 − Φ(−x) and scale = 1. Multiplying by the scale last keeps
+/// every intermediate normal and rounds a subnormal result once.
 #[inline(always)]
-fn normal_cdf<S: Simd>(s: S, x: S::V) -> S::V {
-    let half_c = s.mul(s.splat(0.5), erfc_scaled_x(s, s.abs(x)));
-    s.select(s.lt(x, s.zero()), half_c, s.sub(s.splat(1.0), half_c))
+fn normal_cdf_parts<S: Simd>(s: S, x: S::V) -> (S::V, S::V) {
+    let half_c_up = s.mul(s.splat(0.5), erfc_scaled_x_up(s, s.abs(x)));
+    let floor = s.max(s.splat(TAIL_FLOOR_UP), half_c_up);
+    let upper = s.mul_add(floor, s.splat(-1.0 / TAIL_SCALE), s.splat(1.0));
+    let neg = s.lt(x, s.zero());
+    (
+        s.select(neg, half_c_up, upper),
+        s.select(neg, s.splat(1.0 / TAIL_SCALE), s.splat(1.0)),
+    )
 }
 
 /// GELU(x) = x·Φ(x) = ½·x·(1 + erf(x/√2)), the exact (not tanh-approximated) form.
@@ -67,14 +78,8 @@ fn normal_cdf<S: Simd>(s: S, x: S::V) -> S::V {
 /// subnormal and then 0). GELU(+∞) = +∞, GELU(−∞) = −0 (the limit), NaN → NaN.
 #[inline(always)]
 pub fn gelu<S: Simd>(s: S, x: S::V) -> S::V {
-    // ½·erfc(|x|/√2)·2^24: Φ(−|x|), scaled so that it is normal even where GELU is tiny.
-    let half_c_up = s.mul(s.splat(0.5), erfc_scaled_x_up(s, s.abs(x)));
-    let neg = s.mul(s.mul(x, half_c_up), s.splat(1.0 / TAIL_SCALE));
-    let pos = s.mul(
-        x,
-        s.mul_add(half_c_up, s.splat(-1.0 / TAIL_SCALE), s.splat(1.0)),
-    );
-    let y = s.select(s.lt(x, s.zero()), neg, pos);
+    let (factor, scale) = normal_cdf_parts(s, x);
+    let y = s.mul(s.mul(x, factor), scale);
     // |x| < 1: ½·x·(1 + erf(x/√2)) with erf's Taylor series, exact in relative terms near 0.
     let half_x = s.mul(x, s.splat(0.5));
     let erf = s.mul(x, horner(s, s.mul(x, x), &ERF_SMALL_POLY));
@@ -89,11 +94,14 @@ pub fn gelu<S: Simd>(s: S, x: S::V) -> S::V {
 /// relative tolerance of 1e−5 plus 1e−6 absolute). GELU'(+∞) = 1, GELU'(−∞) = 0, NaN → NaN.
 #[inline(always)]
 pub fn gelu_derivative<S: Simd>(s: S, x: S::V) -> S::V {
-    let xc = clamp(s, x, -GELU_XMAX, GELU_XMAX);
+    // Beyond ±13, x·φ(x) < 1e−35 does not matter next to Φ (or is below f32's normal range
+    // where Φ is tiny); the clamp keeps e^(−x²/2) normal.
+    let xc = clamp(s, x, -GELU_PDF_XMAX, GELU_PDF_XMAX);
     let (hi, lo) = neg_half_square(s, xc);
     let pdf = s.mul(
         s.splat(FRAC_1_SQRT_2PI),
         exp_hi_lo(s, hi, s.zero(), lo, 0.0),
     );
-    s.mul_add(xc, pdf, normal_cdf(s, x))
+    let (factor, scale) = normal_cdf_parts(s, x);
+    s.mul_add(xc, pdf, s.mul(factor, scale))
 }
