@@ -12,6 +12,8 @@ fn bench(c: &mut Criterion) {
     let x: Vec<f32> = (0..N)
         .map(|i| (i as f32 / N as f32) * 40.0 - 20.0)
         .collect();
+    // (N) the range most activations see.
+    let x_narrow: Vec<f32> = (0..N).map(|i| (i as f32 / N as f32) * 6.0 - 3.0).collect();
     let mut y = vec![0.0f32; N];
     let mut group = c.benchmark_group("elementwise");
     group.throughput(Throughput::Elements(N as u64));
@@ -27,6 +29,9 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function(format!("gelu/{:?}", k.isa), |b| {
             b.iter(|| (k.act_forward)(Activation::Gelu, &x, &mut y))
+        });
+        group.bench_function(format!("gelu_narrow/{:?}", k.isa), |b| {
+            b.iter(|| (k.act_forward)(Activation::Gelu, &x_narrow, &mut y))
         });
     }
     group.finish();
