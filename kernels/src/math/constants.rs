@@ -9,7 +9,7 @@
 pub const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// The high part of ln 2 for Cody–Waite reduction: 355/512, 9 significant bits, so `n·LN2_HI`
 /// is exact for |n| < 2^15 and `x − n·LN2_HI` is exact near the reduction's result.
-pub const LN2_HI: f32 = 0.693_359_375;
+pub const LN2_HI: f32 = 355.0 / 512.0;
 /// ln 2 − LN2_HI.
 pub const LN2_LO: f32 = -2.121_944_4e-4;
 
@@ -49,7 +49,7 @@ pub const LOG_POLY: [f32; 5] = [2.0 / 3.0, 2.0 / 5.0, 2.0 / 7.0, 2.0 / 9.0, 2.0 
 /// 1/√2.
 pub const FRAC_1_SQRT2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// 1/√(2π), the normal density's constant.
-pub const FRAC_1_SQRT_2PI: f32 = 0.398_942_28;
+pub const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 /// erfc's argument z = |x|/√2 is clamped to ZMAX: erfc(10.5)/2 ≈ 1e−49 underflows f32, and the
 /// interpolant of [`ERFC_POLY`] covers t ∈ [1/(1 + ZMAX/2), 1].
 pub const ERFC_ZMAX: f32 = 10.5;
@@ -92,7 +92,7 @@ pub const ERFC_POLY: [f32; 12] = [
     -0.001_233_161,
     0.003_877_526_6,
     -0.000_256_602_94,
-    -0.000_588_451_96,
+    -0.000_588_452,
     0.000_132_511_75,
     7.611_374e-5,
     -2.401_772e-5,
