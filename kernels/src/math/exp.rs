@@ -24,8 +24,9 @@ fn scale_pow2<S: Simd>(s: S, n: S::V, em1: S::V) -> S::V {
 
 /// e^x.
 ///
-/// Accuracy: at most 1 ULP against the exact value for every finite x, including subnormal
-/// results for x ∈ [−103.97, −87.34] (measured: see `tests/transcendental.rs`).
+/// Accuracy: within 1.5 ULP of the exact value for every finite x (0.97 measured over every
+/// 101st f32 bit pattern; the tests assert 1.5), including subnormal results for
+/// x ∈ [−103.97, −87.34], which are rounded once.
 /// exp(x) = +∞ for x > 88.7228, 0 for x < −103.973, exp(NaN) = NaN, exp(−∞) = 0, exp(+∞) = +∞.
 #[inline(always)]
 pub fn exp<S: Simd>(s: S, x: S::V) -> S::V {
@@ -63,7 +64,7 @@ pub(crate) fn exp_hi_lo<S: Simd>(s: S, hi: S::V, mid: S::V, lo: S::V, bias: f32)
 
 /// e^x − 1 for x ≤ 0 (positive inputs are treated as 0; callers select them away).
 ///
-/// Accuracy: at most 2 ULP for every x ≤ 0, with full relative accuracy near 0
+/// Accuracy: within 2 ULP for every x ≤ 0 (0.85 measured, as ELU), with full relative accuracy near 0
 /// (expm1(x) = x for tiny x, −0 stays −0); −1 for x ≤ −30 and x = −∞; NaN → NaN.
 #[inline(always)]
 pub fn expm1_nonpositive<S: Simd>(s: S, x: S::V) -> S::V {

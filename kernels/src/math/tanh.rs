@@ -6,7 +6,8 @@ use crate::simd::Simd;
 
 /// tanh x.
 ///
-/// Accuracy: at most 3 ULP over the whole f32 range (measured; see `tests/transcendental.rs`),
+/// Accuracy: within 3 ULP over the whole f32 range (2.49 measured over every 101st f32; see
+/// `tests/transcendental.rs`),
 /// exact saturation tanh(±x) = ±1 for |x| ≥ 9.01, tanh(±0) = ±0, tanh(x) = x for tiny x
 /// (subnormals included), NaN → NaN.
 #[inline(always)]

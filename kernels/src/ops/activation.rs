@@ -203,6 +203,30 @@ pub fn prelu_backward<S: Simd>(
     let channels = slopes.len();
     let outer = prelu_outer(n, channels, inner);
     let zero = s.zero();
+    if inner == 1 {
+        // Channels last: each row of C meets slopes and dslopes vector by vector.
+        for o in 0..outer {
+            let mut c = 0;
+            while c < channels {
+                let w = (channels - c).min(S::LANES);
+                let r = o * channels + c..o * channels + c + w;
+                let xv = load_w(s, &x[r.clone()], 0.0);
+                let dyv = load_w(s, &dy[r.clone()], 0.0);
+                let a = load_w(s, &slopes[c..c + w], 0.0);
+                let pos = s.gt(xv, zero);
+                let d = s.add(
+                    load_w(s, &dx[r.clone()], 0.0),
+                    s.select(pos, dyv, s.mul(dyv, a)),
+                );
+                store_w(s, &mut dx[r], d);
+                let ds = s.select(pos, zero, s.mul(dyv, xv));
+                let ds = s.add(load_w(s, &dslopes[c..c + w], 0.0), ds);
+                store_w(s, &mut dslopes[c..c + w], ds);
+                c += w;
+            }
+        }
+        return;
+    }
     for o in 0..outer {
         for c in 0..channels {
             let base = (o * channels + c) * inner;

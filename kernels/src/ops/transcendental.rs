@@ -19,6 +19,16 @@ pub(crate) trait Map3<S: Simd>: Copy {
 #[inline(always)]
 pub(crate) fn map<S: Simd>(s: S, x: &[f32], y: &mut [f32], f: impl Map1<S>) {
     assert_eq!(x.len(), y.len(), "x and y must have the same length");
+    // Two vectors per iteration: two independent dependency chains for the scheduler.
+    let mut xs2 = x.chunks_exact(2 * S::LANES);
+    let mut ys2 = y.chunks_exact_mut(2 * S::LANES);
+    for (xc, yc) in (&mut xs2).zip(&mut ys2) {
+        let (a, b) = (s.load(xc), s.load(&xc[S::LANES..]));
+        let (fa, fb) = (f.f(s, a), f.f(s, b));
+        s.store(yc, fa);
+        s.store(&mut yc[S::LANES..], fb);
+    }
+    let (x, y) = (xs2.remainder(), ys2.into_remainder());
     let mut xs = x.chunks_exact(S::LANES);
     let mut ys = y.chunks_exact_mut(S::LANES);
     for (xc, yc) in (&mut xs).zip(&mut ys) {
