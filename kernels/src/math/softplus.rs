@@ -6,7 +6,7 @@ use crate::simd::Simd;
 
 /// ln(1 + e^(β·x))/β, and x where β·x > threshold (PyTorch's definition).
 ///
-/// Accuracy: at most 3 ULP (2.39 measured) for the default β = 1, threshold 20,
+/// Accuracy: within 3 ULP (2.72 measured over every 101st f32) for the default β = 1, threshold 20,
 /// with relative accuracy kept for very negative β·x where the result is about e^(β·x)/β.
 /// NaN → NaN.
 #[inline(always)]
