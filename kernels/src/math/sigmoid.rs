@@ -13,5 +13,6 @@ pub fn sigmoid<S: Simd>(s: S, x: S::V) -> S::V {
     let one = s.splat(1.0);
     let e = exp(s, s.neg(s.abs(x)));
     let num = s.select(s.lt(x, s.zero()), e, one);
-    s.div(num, s.add(one, e))
+    // 1 + e lies in [1, 2]: a normal denominator, so the fast reciprocal applies.
+    s.mul(num, s.recip_normal(s.add(one, e)))
 }
