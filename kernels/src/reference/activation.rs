@@ -171,7 +171,7 @@ pub fn prelu_forward(x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "prelu: x and y must have the same length");
     let plane = slopes.len() * inner;
     assert!(
-        (plane == 0 && x.is_empty()) || (plane > 0 && x.len() % plane == 0),
+        (plane == 0 && x.is_empty()) || (plane > 0 && x.len().is_multiple_of(plane)),
         "prelu: x.len() must be a multiple of slopes.len()·inner"
     );
     for i in 0..x.len() {
@@ -201,7 +201,7 @@ pub fn prelu_backward(
     );
     let plane = slopes.len() * inner;
     assert!(
-        (plane == 0 && n == 0) || (plane > 0 && n % plane == 0),
+        (plane == 0 && n == 0) || (plane > 0 && n.is_multiple_of(plane)),
         "prelu: x.len() must be a multiple of slopes.len()·inner"
     );
     for i in 0..n {

@@ -8,7 +8,7 @@ pub fn rows(x: &[f32], y: &mut [f32], cols: usize) {
         "softmax: x and y must have the same length"
     );
     assert!(
-        (cols == 0 && x.is_empty()) || (cols > 0 && x.len() % cols == 0),
+        (cols == 0 && x.is_empty()) || (cols > 0 && x.len().is_multiple_of(cols)),
         "softmax: length must be a multiple of cols"
     );
     for (xr, yr) in x
@@ -34,7 +34,7 @@ pub fn rows_backward(y: &[f32], dy: &[f32], dx: &mut [f32], cols: usize) {
         "softmax backward: lengths must match"
     );
     assert!(
-        (cols == 0 && n == 0) || (cols > 0 && n % cols == 0),
+        (cols == 0 && n == 0) || (cols > 0 && n.is_multiple_of(cols)),
         "softmax backward: length must be a multiple of cols"
     );
     for r in 0..n / cols.max(1) {
