@@ -10,9 +10,12 @@
 //! Tiers with FMA (AVX2, AVX-512, NEON) count one fused multiply-add as 2 flops. SSE2 and AVX
 //! have no FMA: their chains are a multiply followed by an add (still 2 flops per lane), which
 //! is the best those instruction sets can do, and on a CPU that has FMA units it is about half
-//! the FMA peak. [`uses_fma`] says which kind a tier measures. The scalar tier runs the same
-//! chains on plain `f32` (the compiler may pack independent chains into SSE2 registers; it is
-//! a baseline, not a scalar-unit datasheet figure).
+//! the FMA peak. [`uses_fma`] says which kind a tier measures.
+//!
+//! The scalar tier runs the same 12 chains on plain `f32`, counted as one lane each. It is a
+//! reference point for the scalar reference kernels, not a hardware peak: the compiler packs
+//! the chains into a few SSE registers (on x86-64 it makes 3 vectors of 4), which leaves the
+//! loop latency-bound. (More chains do not help: they spill.)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
