@@ -30,7 +30,10 @@ fn info_reports_the_tiers() {
     let out = neuro_divergent(&["info"], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("usable ISAs:") && stdout.contains("scalar"), "{stdout}");
+    assert!(
+        stdout.contains("usable ISAs:") && stdout.contains("scalar"),
+        "{stdout}"
+    );
 
     let out = neuro_divergent(&["info"], Some("scalar"));
     assert!(
