@@ -30,5 +30,6 @@ pub mod x86;
 pub use activation::Activation;
 pub use gemm::{Epilogue, GemmSpec, Transpose};
 pub use isa::{Isa, IsaError};
+pub use mem::{AlignedBuf, Arena, Pool};
 pub use ops::adam::AdamStep;
 pub use table::{active, all_supported, for_isa, Kernels, LayerNormBackward};
