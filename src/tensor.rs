@@ -18,20 +18,18 @@ pub use view::{TensorView, TensorViewMut};
 
 use std::ops::Range;
 
-use nd_kernels::{Epilogue, GemmSpec, Transpose};
+use nd_kernels::{AlignedBuf, Epilogue, GemmSpec, Transpose};
 
-/// The buffer behind a tensor.
-///
-/// TODO(mem): `nd_kernels::mem::AlignedBuf` (64-byte aligned) replaces this once it lands;
-/// only this module and `Tensor::from_vec` know the concrete type.
-type Storage = Vec<f32>;
+/// The buffer behind a tensor: 64-byte aligned, so every tensor starts on a cache line and the
+/// kernels' vector loads of its first rows never split one.
+type Storage = AlignedBuf;
 
 fn storage_zeroed(len: usize) -> Storage {
-    vec![0.0; len]
+    AlignedBuf::zeroed(len)
 }
 
 fn storage_from_slice(data: &[f32]) -> Storage {
-    data.to_vec()
+    AlignedBuf::from_slice(data)
 }
 
 /// An owning tensor: a [`Shape`] and exactly `shape.len()` elements, row-major.
@@ -43,6 +41,9 @@ pub struct Tensor {
 
 impl Tensor {
     /// A tensor of zeros.
+    ///
+    /// # Panics
+    /// If the memory cannot be allocated (the message names the size).
     pub fn zeros(dims: &[usize]) -> Result<Tensor, ShapeError> {
         let shape = Shape::new(dims)?;
         Ok(Tensor {
@@ -63,14 +64,10 @@ impl Tensor {
         Ok(TensorView::new(dims, data)?.to_tensor())
     }
 
-    /// A tensor holding `data`; an error unless its length is the shape's.
+    /// A tensor holding the values of `data` (copied into aligned memory); an error unless
+    /// its length is the shape's.
     pub fn from_vec(dims: &[usize], data: Vec<f32>) -> Result<Tensor, ShapeError> {
-        TensorView::new(dims, &data)?;
-        Ok(Tensor {
-            shape: Shape::new(dims)?,
-            // Becomes a copy into aligned memory with AlignedBuf.
-            data,
-        })
+        Tensor::from_slice(dims, &data)
     }
 
     pub(crate) fn from_parts(shape: Shape, data: &[f32]) -> Tensor {
@@ -243,6 +240,16 @@ mod tests {
         assert_eq!(Tensor::zeros(&[0, 5]).unwrap().len(), 0);
         assert_eq!(Tensor::zeros(&[]).unwrap().as_slice(), &[0.0]);
         assert!(Tensor::full(&[2], 3.5).unwrap().as_slice() == [3.5, 3.5]);
+    }
+
+    #[test]
+    fn data_starts_on_a_cache_line() {
+        for dims in [&[0][..], &[1], &[3, 5], &[2, 3, 4, 5]] {
+            let t = Tensor::zeros(dims).unwrap();
+            assert_eq!(t.as_slice().as_ptr() as usize % 64, 0, "{dims:?}");
+            let c = Tensor::from_slice(dims, t.as_slice()).unwrap().clone();
+            assert_eq!(c.as_slice().as_ptr() as usize % 64, 0, "{dims:?}");
+        }
     }
 
     #[test]
