@@ -299,7 +299,7 @@ mod tests {
         let mut rest = len;
         let mut out = Vec::new();
         for &p in picks.iter().take(MAX_DIMS - 1) {
-            let divisors: Vec<usize> = (1..=rest).filter(|d| rest % d == 0).collect();
+            let divisors: Vec<usize> = (1..=rest).filter(|d| rest.is_multiple_of(*d)).collect();
             let d = divisors[p % divisors.len()];
             out.push(d);
             rest /= d;
