@@ -1,19 +1,24 @@
 //! Level-1 throughput per tier: axpy, dot and sum over 1M floats (4 MiB per operand: beyond
-//! L2 on most machines, so these measure the memory path more than the arithmetic).
+//! L2 on most machines, so these measure the memory path more than the arithmetic), and over
+//! 16K floats (64 KiB per operand: cache-resident, so these show the tiers' arithmetic).
 //!
 //! `cargo bench -p nd-kernels --bench level1`; criterion reports elements per second.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nd_kernels::{all_supported, AlignedBuf};
 
-const N: usize = 1 << 20;
-
 fn level1(c: &mut Criterion) {
-    let x = AlignedBuf::from_slice(&(0..N).map(|i| (i % 1000) as f32 * 1e-3).collect::<Vec<_>>());
-    let mut y = AlignedBuf::from_slice(&(0..N).map(|i| (i % 7) as f32).collect::<Vec<_>>());
+    for (name, n) in [("level1_1M", 1 << 20), ("level1_16K", 1 << 14)] {
+        bench_size(c, name, n);
+    }
+}
 
-    let mut group = c.benchmark_group("level1_1M");
-    group.throughput(Throughput::Elements(N as u64));
+fn bench_size(c: &mut Criterion, name: &str, n: usize) {
+    let x = AlignedBuf::from_slice(&(0..n).map(|i| (i % 1000) as f32 * 1e-3).collect::<Vec<_>>());
+    let mut y = AlignedBuf::from_slice(&(0..n).map(|i| (i % 7) as f32).collect::<Vec<_>>());
+
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(n as u64));
     for k in all_supported() {
         let isa = k.isa.name();
         group.bench_with_input(BenchmarkId::new("axpy", isa), &(), |b, _| {

@@ -40,9 +40,9 @@ impl Activation {
         threshold: 20.0,
     };
     /// SELU's λ.
-    pub const SELU_SCALE: f32 = 1.050_700_987_355_480_5;
+    pub const SELU_SCALE: f32 = 1.050_701; // 1.0507009873554805 rounded to f32
     /// SELU's α.
-    pub const SELU_ALPHA: f32 = 1.673_263_242_354_377_2;
+    pub const SELU_ALPHA: f32 = 1.673_263_2; // 1.6732632423543772 rounded to f32
 
     /// Every activation with its default parameters (handy for tests and benchmarks).
     pub const ALL_DEFAULT: [Activation; 9] = [

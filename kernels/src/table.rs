@@ -18,6 +18,8 @@ use crate::ops::adam::AdamStep;
 /// Conventions: `out`/`y` parameters are overwritten; `d*` parameters of backward kernels are
 /// **accumulated into** (`+=`), as layers' backward passes require. Row kernels take a
 /// row-major matrix of `cols` columns whose length must be a multiple of `cols`.
+// The field types are the kernels' signatures, spelled out where a reader looks for them.
+#[allow(clippy::type_complexity)]
 #[derive(Clone, Copy)]
 pub struct Kernels {
     /// The tier these functions belong to.

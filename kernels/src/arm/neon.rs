@@ -201,3 +201,23 @@ impl Simd for Neon {
         lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
+
+// ---- GEMM micro-kernel ----------------------------------------------------------------------
+
+/// The NEON register tile: 8 rows × 12 columns: 24 accumulators + 3 B vectors + 1 broadcast of the 32 Q registers.
+impl crate::gemm::MicroKernel for Neon {
+    const MR: usize = 8;
+    const NV: usize = 3;
+
+    #[inline(always)]
+    unsafe fn load_ptr(self, p: *const f32) -> float32x4_t {
+        // SAFETY: the caller guarantees four readable f32 values at `p`; the token proves
+        // the CPU supports the instruction. Unaligned load.
+        unsafe { vld1q_f32(p) }
+    }
+
+    #[inline(always)]
+    fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
+        crate::gemm::kernel::dispatch_tile!(Neon, "neon", self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2, 3]);
+    }
+}

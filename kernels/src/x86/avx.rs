@@ -213,3 +213,23 @@ impl Simd for Avx {
         lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
+
+// ---- GEMM micro-kernel ----------------------------------------------------------------------
+
+/// The AVX register tile: 6 rows × 16 columns: 12 accumulators + 2 B vectors + broadcast and product temporaries = the 16 YMM registers (no FMA: each step is a multiply and an add).
+impl crate::gemm::MicroKernel for Avx {
+    const MR: usize = 6;
+    const NV: usize = 2;
+
+    #[inline(always)]
+    unsafe fn load_ptr(self, p: *const f32) -> __m256 {
+        // SAFETY: the caller guarantees eight readable f32 values at `p`; the token proves
+        // the CPU supports the instruction. Unaligned load.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
+        crate::gemm::kernel::dispatch_tile!(Avx, "avx", self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
+    }
+}

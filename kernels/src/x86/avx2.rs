@@ -205,3 +205,23 @@ impl Simd for Avx2 {
         lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
+
+// ---- GEMM micro-kernel ----------------------------------------------------------------------
+
+/// The AVX2 register tile: 6 rows × 16 columns (the classic 6×16): 12 accumulators + 2 B vectors + 1 broadcast of the 16 YMM registers; 12 independent FMA chains cover Zen 4's 2 FMA/cycle × 4 cycles latency.
+impl crate::gemm::MicroKernel for Avx2 {
+    const MR: usize = 6;
+    const NV: usize = 2;
+
+    #[inline(always)]
+    unsafe fn load_ptr(self, p: *const f32) -> __m256 {
+        // SAFETY: the caller guarantees eight readable f32 values at `p`; the token proves
+        // the CPU supports the instruction. Unaligned load.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
+        crate::gemm::kernel::dispatch_tile!(Avx2, "avx2,fma", self, t, out, rows: [1, 2, 3, 4, 5, 6], vectors: [1, 2]);
+    }
+}

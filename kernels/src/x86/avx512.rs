@@ -235,3 +235,23 @@ impl Simd for Avx512 {
         lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
+
+// ---- GEMM micro-kernel ----------------------------------------------------------------------
+
+/// The AVX-512 register tile: 8 rows × 32 columns: 16 accumulators + 2 B vectors of the 32 ZMM registers; the broadcasts of A fold into the FMAs (`{1to16}` memory operands). 8 × 32 divides the common power-of-two shapes exactly, and 16 chains cover 1 FMA/cycle × 4 cycles latency (Zen 4 runs 512-bit FMAs as two 256-bit halves).
+impl crate::gemm::MicroKernel for Avx512 {
+    const MR: usize = 8;
+    const NV: usize = 2;
+
+    #[inline(always)]
+    unsafe fn load_ptr(self, p: *const f32) -> __m512 {
+        // SAFETY: the caller guarantees sixteen readable f32 values at `p`; the token proves
+        // the CPU supports the instruction. Unaligned load.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
+        crate::gemm::kernel::dispatch_tile!(Avx512, "avx512f,avx2,fma", self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2]);
+    }
+}

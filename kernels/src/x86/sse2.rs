@@ -204,3 +204,23 @@ impl Simd for Sse2 {
         lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
+
+// ---- GEMM micro-kernel ----------------------------------------------------------------------
+
+/// The SSE2 register tile: 4 rows × 8 columns: 8 accumulators + 2 B vectors + broadcast and product temporaries of the 16 XMM registers (no FMA: each step is a multiply and an add).
+impl crate::gemm::MicroKernel for Sse2 {
+    const MR: usize = 4;
+    const NV: usize = 2;
+
+    #[inline(always)]
+    unsafe fn load_ptr(self, p: *const f32) -> __m128 {
+        // SAFETY: the caller guarantees four readable f32 values at `p`; the token proves
+        // the CPU supports the instruction. Unaligned load.
+        unsafe { _mm_loadu_ps(p) }
+    }
+
+    #[inline(always)]
+    fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
+        crate::gemm::kernel::dispatch_tile!(Sse2, "sse2", self, t, out, rows: [1, 2, 3, 4], vectors: [1, 2]);
+    }
+}

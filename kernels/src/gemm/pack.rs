@@ -1,0 +1,141 @@
+//! Packing: copying a block of A or B into the panel layout the register tile streams, so
+//! that the k loop reads memory sequentially whatever the operands' strides and transposes.
+//!
+//! Layouts (for a block of kc steps of k):
+//! - A, rows in panels of MR: element (i, p) of panel r at `r·MR·kc + p·MR + i`,
+//!   i.e. the tile reads it with rs_a = 1, cs_a = MR.
+//! - B, columns in panels of NR: element (p, j) of panel q at `q·NR·kc + p·NR + j`,
+//!   i.e. rs_b = NR; the ragged last panel, w < NR columns wide, has row stride ⌈w/LANES⌉·LANES.
+//!
+//! Edge panels keep the full MR/NR stride; the slots past the last row/column are left as
+//! they were or are zero (initialised, never written to C: each lane of the tile is independent and the
+//! writer drops lanes beyond the edge).
+
+use std::ops::Range;
+
+use crate::simd::Simd;
+
+/// The row stride of a packed B panel `cols` wide: NR for full panels, whole vectors for the
+/// ragged last one (so a narrow problem streams no padding).
+#[inline(always)]
+pub(crate) fn panel_stride(cols: usize, lanes: usize) -> usize {
+    cols.div_ceil(lanes) * lanes
+}
+
+/// A strided view of a matrix: element (i, j) is `data[i·rs + j·cs]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct View<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> View<'a> {
+    /// The transpose: element (i, j) of the result is (j, i) of `self`.
+    pub fn t(self) -> View<'a> {
+        View {
+            data: self.data,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+}
+
+/// Packs rows i0..i0+mc, columns p0..p0+kc of `a` into `dst` (at least ⌈mc/mr⌉·mr·kc long).
+pub(crate) fn pack_a(
+    a: View<'_>,
+    rows: Range<usize>,
+    steps: Range<usize>,
+    mr: usize,
+    dst: &mut [f32],
+) {
+    let (i0, mc) = (rows.start, rows.len());
+    let (p0, kc) = (steps.start, steps.len());
+    let panels = &mut dst[..mc.div_ceil(mr) * mr * kc];
+    if a.cs == 1 {
+        // A in place, rows contiguous: read each row once, scatter with stride mr.
+        for i in 0..mc {
+            let src = &a.data[(i0 + i) * a.rs + p0..][..kc];
+            let panel = &mut panels[(i / mr) * mr * kc..][..mr * kc];
+            let ii = i % mr;
+            for (d, &x) in panel.chunks_exact_mut(mr).zip(src) {
+                d[ii] = x;
+            }
+        }
+    } else if a.rs == 1 {
+        // Transposed A: each step's mr values are contiguous already.
+        for (r, panel) in panels.chunks_exact_mut(mr * kc).enumerate() {
+            let rows = mr.min(mc - r * mr);
+            for (p, d) in panel.chunks_exact_mut(mr).enumerate() {
+                let start = (p0 + p) * a.cs + i0 + r * mr;
+                d[..rows].copy_from_slice(&a.data[start..start + rows]);
+            }
+        }
+    } else {
+        for i in 0..mc {
+            for p in 0..kc {
+                panels[(i / mr) * mr * kc + p * mr + i % mr] =
+                    a.data[(i0 + i) * a.rs + (p0 + p) * a.cs];
+            }
+        }
+    }
+}
+
+/// Packs rows p0..p0+kc, columns j0..j0+nc of `b` into `dst` (at least ⌈nc/nr⌉·nr·kc long).
+/// Inlined into the tier's entry point so that the vector copies get its target features.
+#[inline(always)]
+pub(crate) fn pack_b<S: Simd>(
+    s: S,
+    b: View<'_>,
+    steps: Range<usize>,
+    cols: Range<usize>,
+    nr: usize,
+    dst: &mut [f32],
+) {
+    let (p0, kc) = (steps.start, steps.len());
+    let (j0, nc) = (cols.start, cols.len());
+    let panels = &mut dst[..nc.div_ceil(nr) * nr * kc];
+    if b.cs == 1 {
+        // B in place, rows contiguous: each step of a panel is one contiguous copy, by vectors
+        // (a ragged last panel with a partial, masked where the tier can, last vector).
+        let lanes = S::LANES;
+        for p in 0..kc {
+            let src = &b.data[(p0 + p) * b.rs + j0..][..nc];
+            for (q, chunk) in src.chunks(nr).enumerate() {
+                if chunk.len() == nr {
+                    let start = q * nr * kc + p * nr;
+                    panels[start..start + nr].copy_from_slice(chunk);
+                } else {
+                    // The ragged last panel is only as wide as its vectors: its row stride is
+                    // ⌈width / LANES⌉·LANES (see `panel_stride`).
+                    let w = panel_stride(chunk.len(), lanes);
+                    let start = q * nr * kc + p * w;
+                    let panel_row = &mut panels[start..start + w];
+                    for (d, x) in panel_row.chunks_mut(lanes).zip(chunk.chunks(lanes)) {
+                        s.store(d, s.load_partial(x, 0.0));
+                    }
+                }
+            }
+        }
+    } else if b.rs == 1 {
+        // Transposed B: read each column of op(B) once, scatter with the panel's row stride.
+        for j in 0..nc {
+            let src = &b.data[(j0 + j) * b.cs + p0..][..kc];
+            let q = j / nr;
+            let w = panel_stride(nr.min(nc - q * nr), S::LANES);
+            let panel = &mut panels[q * nr * kc..][..w * kc];
+            let jj = j % nr;
+            for (d, &x) in panel.chunks_exact_mut(w).zip(src) {
+                d[jj] = x;
+            }
+        }
+    } else {
+        for p in 0..kc {
+            for j in 0..nc {
+                let q = j / nr;
+                let w = panel_stride(nr.min(nc - q * nr), S::LANES);
+                panels[q * nr * kc + p * w + j % nr] = b.data[(p0 + p) * b.rs + (j0 + j) * b.cs];
+            }
+        }
+    }
+}
