@@ -114,7 +114,7 @@ pub fn text_one(report: &IsaReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nISA {}: measured f32 peak {:.1} GFLOP/s ({}, {} lanes)",
+        "\nISA {}: measured f32 peak {:.1} GFLOP/s ({}, {} lane{})",
         report.isa,
         report.peak_gflops,
         if report.peak_uses_fma {
@@ -123,6 +123,7 @@ pub fn text_one(report: &IsaReport) -> String {
             "mul+add pairs, no FMA"
         },
         report.isa.lanes(),
+        if report.isa.lanes() == 1 { "" } else { "s" },
     );
     let _ = writeln!(
         out,
@@ -230,5 +231,6 @@ mod tests {
         assert_eq!(lines[0].len(), lines[1].len(), "{t}");
         assert_eq!(lines[2].len(), lines[3].len(), "{t}");
         assert!(t.contains("50.0%"));
+        assert!(t.contains("(mul+add pairs, no FMA, 1 lane)"), "{t}");
     }
 }
