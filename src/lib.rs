@@ -1,4 +1,21 @@
-//! neuro-divergent: neural time-series forecasting on a zero-dependency numerics engine.
+//! neuro-divergent: neural time-series forecasting (NeuralForecast's models) on a
+//! zero-dependency, hand-optimised numerics engine.
+//!
+//! This crate contains no `unsafe` code: every SIMD kernel, with its runtime ISA dispatch, and
+//! the aligned memory live in the `nd-kernels` crate, re-exported here as [`kernels`].
+//!
+//! - [`tensor`]: `Tensor` (owning, up to 4 dimensions, row-major, 64-byte aligned) and its
+//!   borrowed views, with shape errors instead of undefined behaviour.
+//! - [`cli`]: the `neuro-divergent` command (`info`, `bench kernels`).
+//!
+//! ```
+//! use neuro_divergent::tensor::Tensor;
+//! let a = Tensor::from_vec(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+//! assert_eq!(a.view().row(1).as_slice(), &[4.0, 5.0, 6.0]);
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod tensor;
 
 pub use nd_kernels as kernels;

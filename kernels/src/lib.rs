@@ -17,6 +17,7 @@ pub mod isa;
 pub mod math;
 pub mod mem;
 pub mod ops;
+pub mod peak;
 pub mod reference;
 pub mod simd;
 pub mod table;
