@@ -20,6 +20,10 @@
 
 use crate::isa::Isa;
 
+/// The widest vector of any tier, in f32 lanes (AVX-512): the size of the stack arrays the
+/// default methods spill through.
+pub const MAX_LANES: usize = 16;
+
 /// One SIMD tier: its f32 vector, mask and the operations the generic kernels need.
 pub trait Simd: Copy + Send + Sync + 'static {
     /// A vector of `LANES` f32 values.
@@ -46,9 +50,25 @@ pub trait Simd: Copy + Send + Sync + 'static {
     /// Stores `v` into the first `LANES` elements of `dst`. Panics if `dst` is shorter.
     fn store(self, dst: &mut [f32], v: Self::V);
     /// Loads `min(src.len(), LANES)` elements; the remaining lanes are `fill`.
-    fn load_partial(self, src: &[f32], fill: f32) -> Self::V;
+    ///
+    /// The default goes through a stack array; tiers with masked loads override it.
+    #[inline(always)]
+    fn load_partial(self, src: &[f32], fill: f32) -> Self::V {
+        let mut lanes = [fill; MAX_LANES];
+        let n = src.len().min(Self::LANES);
+        lanes[..n].copy_from_slice(&src[..n]);
+        self.load(&lanes)
+    }
     /// Stores the first `min(dst.len(), LANES)` lanes of `v`.
-    fn store_partial(self, dst: &mut [f32], v: Self::V);
+    ///
+    /// The default goes through a stack array; tiers with masked stores override it.
+    #[inline(always)]
+    fn store_partial(self, dst: &mut [f32], v: Self::V) {
+        let mut lanes = [0.0f32; MAX_LANES];
+        self.store(&mut lanes, v);
+        let n = dst.len().min(Self::LANES);
+        dst[..n].copy_from_slice(&lanes[..n]);
+    }
 
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
@@ -102,10 +122,27 @@ pub trait Simd: Copy + Send + Sync + 'static {
 
     /// Sum of all lanes (in an unspecified but fixed order).
     fn reduce_add(self, v: Self::V) -> f32;
-    /// Maximum of all lanes (NaN lanes are ignored unless all are NaN).
-    fn reduce_max(self, v: Self::V) -> f32;
+    /// Maximum of all lanes (NaN lanes are ignored unless all are NaN). Not on any hot path:
+    /// the default spills the lanes and folds them.
+    #[inline(always)]
+    fn reduce_max(self, v: Self::V) -> f32 {
+        let mut lanes = [0.0f32; MAX_LANES];
+        self.store(&mut lanes, v);
+        lanes[..Self::LANES]
+            .iter()
+            .copied()
+            .fold(f32::NAN, f32::max)
+    }
     /// Minimum of all lanes (NaN lanes are ignored unless all are NaN).
-    fn reduce_min(self, v: Self::V) -> f32;
+    #[inline(always)]
+    fn reduce_min(self, v: Self::V) -> f32 {
+        let mut lanes = [0.0f32; MAX_LANES];
+        self.store(&mut lanes, v);
+        lanes[..Self::LANES]
+            .iter()
+            .copied()
+            .fold(f32::NAN, f32::min)
+    }
 
     /// Round to nearest (ties to even) for `|a| < 2^22`, the range `exp` needs, using the
     /// 1.5·2^23 trick so that SSE2 (which has no rounding instruction) shares the code.

@@ -50,20 +50,6 @@ impl Simd for Neon {
         unsafe { vst1q_f32(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn load_partial(self, src: &[f32], fill: f32) -> float32x4_t {
-        let mut lanes = [fill; 4];
-        let n = src.len().min(4);
-        lanes[..n].copy_from_slice(&src[..n]);
-        self.load(&lanes)
-    }
-    #[inline(always)]
-    fn store_partial(self, dst: &mut [f32], v: float32x4_t) {
-        let mut lanes = [0.0f32; 4];
-        self.store(&mut lanes, v);
-        let n = dst.len().min(4);
-        dst[..n].copy_from_slice(&lanes[..n]);
-    }
-    #[inline(always)]
     fn add(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
         // SAFETY: see the impl comment.
         unsafe { vaddq_f32(a, b) }
@@ -187,18 +173,6 @@ impl Simd for Neon {
             let pair = vadd_f32(vget_low_f32(v), vget_high_f32(v));
             vget_lane_f32::<0>(pair) + vget_lane_f32::<1>(pair)
         }
-    }
-    #[inline(always)]
-    fn reduce_max(self, v: float32x4_t) -> f32 {
-        let mut lanes = [0.0f32; 4];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::max)
-    }
-    #[inline(always)]
-    fn reduce_min(self, v: float32x4_t) -> f32 {
-        let mut lanes = [0.0f32; 4];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
 

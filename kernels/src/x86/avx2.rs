@@ -51,20 +51,6 @@ impl Simd for Avx2 {
         unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v) }
     }
     #[inline(always)]
-    fn load_partial(self, src: &[f32], fill: f32) -> __m256 {
-        let mut lanes = [fill; 8];
-        let n = src.len().min(8);
-        lanes[..n].copy_from_slice(&src[..n]);
-        self.load(&lanes)
-    }
-    #[inline(always)]
-    fn store_partial(self, dst: &mut [f32], v: __m256) {
-        let mut lanes = [0.0f32; 8];
-        self.store(&mut lanes, v);
-        let n = dst.len().min(8);
-        dst[..n].copy_from_slice(&lanes[..n]);
-    }
-    #[inline(always)]
     fn add(self, a: __m256, b: __m256) -> __m256 {
         // SAFETY: see the impl comment.
         unsafe { _mm256_add_ps(a, b) }
@@ -191,18 +177,6 @@ impl Simd for Avx2 {
             let odd = _mm_shuffle_ps::<0b01>(pair, pair);
             _mm_cvtss_f32(_mm_add_ss(pair, odd))
         }
-    }
-    #[inline(always)]
-    fn reduce_max(self, v: __m256) -> f32 {
-        let mut lanes = [0.0f32; 8];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::max)
-    }
-    #[inline(always)]
-    fn reduce_min(self, v: __m256) -> f32 {
-        let mut lanes = [0.0f32; 8];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::min)
     }
 }
 

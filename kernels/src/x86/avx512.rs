@@ -232,18 +232,6 @@ impl Simd for Avx512 {
             _mm_cvtss_f32(_mm_add_ss(pair, odd))
         }
     }
-    #[inline(always)]
-    fn reduce_max(self, v: __m512) -> f32 {
-        let mut lanes = [0.0f32; 16];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::max)
-    }
-    #[inline(always)]
-    fn reduce_min(self, v: __m512) -> f32 {
-        let mut lanes = [0.0f32; 16];
-        self.store(&mut lanes, v);
-        lanes.into_iter().fold(f32::NAN, f32::min)
-    }
 }
 
 // ---- GEMM micro-kernel ----------------------------------------------------------------------
