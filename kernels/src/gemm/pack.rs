@@ -110,20 +110,21 @@ pub(crate) fn pack_b<S: Simd>(
     if b.cs == 1 {
         // B in place, rows contiguous: each step of a panel is one contiguous copy, by vectors
         // (a ragged last panel with a partial, masked where the tier can, last vector).
+        // Panel by panel, so the writes are one sequential stream (step by step across all
+        // panels, the NC/NR write streams sat NR·KC·4 bytes apart, all in one L1 set).
         let lanes = S::LANES;
-        for p in 0..kc {
-            let src = &b.data[(p0 + p) * b.rs + j0..][..nc];
-            for (q, chunk) in src.chunks(nr).enumerate() {
-                if chunk.len() == nr {
-                    let start = q * nr * kc + p * nr;
-                    panels[start..start + nr].copy_from_slice(chunk);
+        for (q, panel) in panels.chunks_mut(nr * kc).enumerate() {
+            let (c0, w) = (q * nr, nr.min(nc - q * nr));
+            for p in 0..kc {
+                let src = &b.data[(p0 + p) * b.rs + j0 + c0..][..w];
+                if w == nr {
+                    panel[p * nr..(p + 1) * nr].copy_from_slice(src);
                 } else {
                     // The ragged last panel is only as wide as its vectors: its row stride is
                     // ⌈width / LANES⌉·LANES (see `panel_stride`).
-                    let w = panel_stride(chunk.len(), lanes);
-                    let start = q * nr * kc + p * w;
-                    let panel_row = &mut panels[start..start + w];
-                    for (d, x) in panel_row.chunks_mut(lanes).zip(chunk.chunks(lanes)) {
+                    let ws = panel_stride(w, lanes);
+                    let panel_row = &mut panel[p * ws..(p + 1) * ws];
+                    for (d, x) in panel_row.chunks_mut(lanes).zip(src.chunks(lanes)) {
                         s.store(d, s.load_partial(x, 0.0));
                     }
                 }
