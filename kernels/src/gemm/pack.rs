@@ -53,13 +53,25 @@ pub(crate) fn pack_a(
     let (p0, kc) = (steps.start, steps.len());
     let panels = &mut dst[..mc.div_ceil(mr) * mr * kc];
     if a.cs == 1 {
-        // A in place, rows contiguous: read each row once, scatter with stride mr.
-        for i in 0..mc {
-            let src = &a.data[(i0 + i) * a.rs + p0..][..kc];
-            let panel = &mut panels[(i / mr) * mr * kc..][..mr * kc];
-            let ii = i % mr;
-            for (d, &x) in panel.chunks_exact_mut(mr).zip(src) {
-                d[ii] = x;
+        // A in place, rows contiguous: per panel, walk the steps and gather the panel's rows,
+        // so the writes are sequential (a full panel's steps are whole mr-wide stores).
+        for (r, panel) in panels.chunks_exact_mut(mr * kc).enumerate() {
+            let rows = mr.min(mc - r * mr);
+            if rows == 8 {
+                // The AVX-512/NEON tile height: fixed-size rows let LLVM keep 8 row pointers.
+                let src: [&[f32]; 8] =
+                    std::array::from_fn(|ii| &a.data[(i0 + r * 8 + ii) * a.rs + p0..][..kc]);
+                for (p, d) in panel.chunks_exact_mut(8).enumerate() {
+                    let d: &mut [f32; 8] = d.try_into().unwrap();
+                    *d = std::array::from_fn(|ii| src[ii][p]);
+                }
+            } else {
+                for ii in 0..rows {
+                    let src = &a.data[(i0 + r * mr + ii) * a.rs + p0..][..kc];
+                    for (d, &x) in panel.chunks_exact_mut(mr).zip(src) {
+                        d[ii] = x;
+                    }
+                }
             }
         }
     } else if a.rs == 1 {
@@ -98,20 +110,21 @@ pub(crate) fn pack_b<S: Simd>(
     if b.cs == 1 {
         // B in place, rows contiguous: each step of a panel is one contiguous copy, by vectors
         // (a ragged last panel with a partial, masked where the tier can, last vector).
+        // Panel by panel, so the writes are one sequential stream (step by step across all
+        // panels, the NC/NR write streams sat NR·KC·4 bytes apart, all in one L1 set).
         let lanes = S::LANES;
-        for p in 0..kc {
-            let src = &b.data[(p0 + p) * b.rs + j0..][..nc];
-            for (q, chunk) in src.chunks(nr).enumerate() {
-                if chunk.len() == nr {
-                    let start = q * nr * kc + p * nr;
-                    panels[start..start + nr].copy_from_slice(chunk);
+        for (q, panel) in panels.chunks_mut(nr * kc).enumerate() {
+            let (c0, w) = (q * nr, nr.min(nc - q * nr));
+            for p in 0..kc {
+                let src = &b.data[(p0 + p) * b.rs + j0 + c0..][..w];
+                if w == nr {
+                    panel[p * nr..(p + 1) * nr].copy_from_slice(src);
                 } else {
                     // The ragged last panel is only as wide as its vectors: its row stride is
                     // ⌈width / LANES⌉·LANES (see `panel_stride`).
-                    let w = panel_stride(chunk.len(), lanes);
-                    let start = q * nr * kc + p * w;
-                    let panel_row = &mut panels[start..start + w];
-                    for (d, x) in panel_row.chunks_mut(lanes).zip(chunk.chunks(lanes)) {
+                    let ws = panel_stride(w, lanes);
+                    let panel_row = &mut panel[p * ws..(p + 1) * ws];
+                    for (d, x) in panel_row.chunks_mut(lanes).zip(src.chunks(lanes)) {
                         s.store(d, s.load_partial(x, 0.0));
                     }
                 }
