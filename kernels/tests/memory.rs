@@ -41,7 +41,7 @@ fn config() -> Config {
 const MAX_LEN: usize = if cfg!(miri) { 200 } else { 3000 };
 
 fn is_aligned(ptr: *const f32) -> bool {
-    ptr as usize % ALIGN == 0
+    (ptr as usize).is_multiple_of(ALIGN)
 }
 
 /// The value block `tag` holds at index `i`: distinct across blocks and positions.

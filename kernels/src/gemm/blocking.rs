@@ -184,7 +184,7 @@ fn blocked<S: MicroKernel>(
     // A is reused by more than two column panels. The tile also needs one of A's strides to
     // be 1 (always true of op(A) and op(B)ᵀ as given, but cheap to guarantee).
     let a_stride = p.a.rs.max(p.a.cs);
-    let a_awkward = p.m > BIG_M || (a_stride >= 1024 && a_stride % 1024 == 0);
+    let a_awkward = p.m > BIG_M || (a_stride >= 1024 && a_stride.is_multiple_of(1024));
     let pack_a = (a_awkward && p.n > 2 * nr) || (p.a.rs != 1 && p.a.cs != 1);
     // Nothing packed to keep in cache: fewer, longer k blocks write C fewer times.
     // A product whose k fits one block of ONE_BLOCK_K writes C once instead of reading it back
