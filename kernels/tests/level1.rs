@@ -284,12 +284,15 @@ fn edge_cases_every_tier() {
     }
 }
 
+/// A named call that is expected to panic.
+type MisuseCase<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 /// Every two-operand kernel of every tier panics with a clear message on mismatched lengths.
 #[test]
 fn mismatched_lengths_panic() {
     let (a, b) = (vec![1.0f32; 5], vec![1.0f32; 6]);
     for k in all_supported() {
-        let cases: Vec<(&str, Box<dyn Fn() + '_>)> = vec![
+        let cases: Vec<MisuseCase<'_>> = vec![
             (
                 "dot",
                 Box::new(|| {

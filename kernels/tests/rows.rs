@@ -52,7 +52,7 @@ proptest! {
         if neg_inf {
             // Masked entries, as attention uses them.
             for i in 0..n {
-                if g.next() % 5 == 0 {
+                if g.next().is_multiple_of(5) {
                     buf[off + i] = f32::NEG_INFINITY;
                 }
             }
