@@ -27,7 +27,8 @@ Measure the numeric kernels on one thread: sgemm GFLOP/s at (M,N,K) = (32,1024,2
 (32,12,1024), (64,64,64), (128,512,128), (256,256,256), (512,512,512), (1024,1024,1024),
 each also as a fraction of the tier's f32 peak measured by this binary (FMA chains; mul+add
 pairs on SSE2 and AVX, which lack FMA); and Gelem/s of exp, tanh, sigmoid and axpy on 1M
-floats. Each item is warmed up, then repeated for ~0.3 s; the best run is reported.
+floats. Each item is warmed up, then repeated for ~0.3 s, in each of 3 rounds over all
+items (all tiers); the best run over the rounds is reported, and fractions use the best peak.
 
 Usage: neuro-divergent bench kernels [OPTIONS]
 
@@ -39,7 +40,8 @@ Options:
                \"fraction_of_peak\", \"runs\"}], \"elementwise\": [{\"kernel\", \"n\",
                \"gelem_per_s\", \"runs\"}]}; with --isa all: {\"machine\", \"timing\",
                \"results\": [one such object per tier]}
-  --quick      ~0.03 s per item instead of ~0.3 s (noisier figures)
+  --rounds N   Measure everything N times (default 3; 1 with --quick), keeping the best
+  --quick      ~0.03 s per item and 1 round instead of ~0.3 s and 3 (noisier figures)
   -h, --help   Print this help
 ";
 
@@ -56,6 +58,7 @@ struct KernelsOptions {
     tiers: Tiers,
     json: bool,
     quick: bool,
+    rounds: Option<usize>,
 }
 
 /// `bench ...`: the benchmark word, then its options.
@@ -88,6 +91,7 @@ fn parse_kernels(argv: &[String]) -> Result<Option<KernelsOptions>, UsageError> 
         tiers: Tiers::Active,
         json: false,
         quick: false,
+        rounds: None,
     };
     while let Some(arg) = args.next_arg()? {
         match arg {
@@ -118,6 +122,17 @@ fn parse_kernels(argv: &[String]) -> Result<Option<KernelsOptions>, UsageError> 
                 args.flag("quick", inline)?;
                 options.quick = true;
             }
+            Arg::Long("rounds", inline) => {
+                let value = args.value("rounds", inline)?;
+                match value.parse::<usize>() {
+                    Ok(n) if (1..=100).contains(&n) => options.rounds = Some(n),
+                    _ => {
+                        return Err(args.error(format!(
+                            "--rounds: expected a whole number from 1 to 100, got `{value}`"
+                        )))
+                    }
+                }
+            }
             Arg::Long(name, _) => return Err(args.unknown_option(name)),
             Arg::Word(word) => return Err(args.unexpected_word(word)),
         }
@@ -138,25 +153,39 @@ fn run_kernels(
         Tiers::One(isa) => vec![isa],
         Tiers::All => isa::supported().to_vec(),
     };
-    let config = if options.quick {
+    let mut config = if options.quick {
         BenchConfig::quick()
     } else {
         BenchConfig::full()
     };
+    if let Some(rounds) = options.rounds {
+        config.rounds = rounds;
+    }
     let machine = Machine::detect();
     // Progress on stderr only when a person is watching it.
     let show_progress = std::io::stderr().is_terminal();
 
     let mut reports: Vec<IsaReport> = Vec::new();
-    for &tier in &tiers {
-        let report = bench_isa(tier, &config, |item| {
-            if show_progress {
-                let _ = write!(err, "\r\x1b[2K{tier}: {item} ...");
-                let _ = err.flush();
+    for round in 0..config.rounds {
+        for (i, &tier) in tiers.iter().enumerate() {
+            let report = bench_isa(tier, &config, |item| {
+                if show_progress {
+                    let _ = write!(
+                        err,
+                        "\r\x1b[2Kround {}/{}: {tier}: {item} ...",
+                        round + 1,
+                        config.rounds
+                    );
+                    let _ = err.flush();
+                }
+            });
+            // `tiers` holds only supported tiers, so every report exists.
+            let Some(report) = report else { continue };
+            match reports.get_mut(i) {
+                Some(best) if round > 0 => best.merge_best(&report),
+                _ => reports.push(report),
             }
-        });
-        // `tiers` holds only supported tiers, so every report exists.
-        reports.extend(report);
+        }
     }
     if show_progress {
         let _ = write!(err, "\r\x1b[2K");
@@ -200,13 +229,19 @@ mod tests {
             KernelsOptions {
                 tiers: Tiers::One(Isa::Scalar),
                 json: true,
-                quick: true
+                quick: true,
+                rounds: None,
             }
         );
         let o = parse(&["--isa=ALL"]).unwrap().unwrap();
         assert_eq!(o.tiers, Tiers::All);
         assert_eq!(parse(&[]).unwrap().unwrap().tiers, Tiers::Active);
         assert_eq!(parse(&["--json", "--help"]).unwrap(), None);
+        assert_eq!(parse(&["--rounds", "5"]).unwrap().unwrap().rounds, Some(5));
+        for bad in ["0", "x", "-1", "101"] {
+            let e = parse(&["--rounds", bad]).unwrap_err().to_string();
+            assert!(e.contains("--rounds"), "{e}");
+        }
     }
 
     #[test]

@@ -169,6 +169,10 @@ pub struct BenchConfig {
     pub peak_duration: Duration,
     pub sgemm_shapes: Vec<(usize, usize, usize)>,
     pub elementwise_n: usize,
+    /// How many times the whole set of items is measured; each figure is the best over the
+    /// rounds. Rounds spread each item's runs over time, so one burst of load from a neighbour
+    /// on a shared machine cannot spoil an item's every run.
+    pub rounds: usize,
 }
 
 impl BenchConfig {
@@ -180,6 +184,7 @@ impl BenchConfig {
             peak_duration: Duration::from_millis(300),
             sgemm_shapes: SGEMM_SHAPES.to_vec(),
             elementwise_n: ELEMENTWISE_N,
+            rounds: 3,
         }
     }
 
@@ -189,6 +194,7 @@ impl BenchConfig {
             budget: Duration::from_millis(30),
             min_runs: 2,
             peak_duration: Duration::from_millis(50),
+            rounds: 1,
             ..BenchConfig::full()
         }
     }
@@ -227,6 +233,27 @@ pub struct IsaReport {
     pub peak_uses_fma: bool,
     pub sgemm: Vec<SgemmResult>,
     pub elementwise: Vec<ElementwiseResult>,
+}
+
+impl IsaReport {
+    /// Keeps, item by item, the better of `self` and `other` (a later round of the same tier):
+    /// the higher peak and rates, the runs of both; fractions are recomputed from the best
+    /// peak so that no figure is compared with a peak measured while the machine was slower.
+    pub fn merge_best(&mut self, other: &IsaReport) {
+        debug_assert_eq!(self.isa, other.isa);
+        self.peak_gflops = self.peak_gflops.max(other.peak_gflops);
+        for (mine, theirs) in self.sgemm.iter_mut().zip(&other.sgemm) {
+            mine.gflops = mine.gflops.max(theirs.gflops);
+            mine.runs += theirs.runs;
+        }
+        for r in &mut self.sgemm {
+            r.fraction_of_peak = r.gflops / self.peak_gflops;
+        }
+        for (mine, theirs) in self.elementwise.iter_mut().zip(&other.elementwise) {
+            mine.gelem_per_s = mine.gelem_per_s.max(theirs.gelem_per_s);
+            mine.runs += theirs.runs;
+        }
+    }
 }
 
 /// Measures every item for `isa`; `None` if this CPU does not support it. `progress` is
@@ -311,6 +338,7 @@ mod tests {
             peak_duration: Duration::from_millis(1),
             sgemm_shapes: vec![(4, 5, 6), (1, 1, 1)],
             elementwise_n: 37,
+            rounds: 1,
         };
         let mut items = 0;
         let report = bench_isa(Isa::Scalar, &config, |_| items += 1).unwrap();
@@ -322,5 +350,36 @@ mod tests {
             .sgemm
             .iter()
             .all(|r| r.gflops.is_finite() && r.runs == 1));
+    }
+
+    #[test]
+    fn merging_rounds_keeps_the_best_figures_against_the_best_peak() {
+        let round = |peak: f64, gflops: f64, gelem: f64| IsaReport {
+            isa: Isa::Scalar,
+            peak_gflops: peak,
+            peak_uses_fma: false,
+            sgemm: vec![SgemmResult {
+                m: 1,
+                n: 1,
+                k: 1,
+                gflops,
+                fraction_of_peak: gflops / peak,
+                runs: 2,
+            }],
+            elementwise: vec![ElementwiseResult {
+                kernel: "exp",
+                n: 1,
+                gelem_per_s: gelem,
+                runs: 3,
+            }],
+        };
+        let mut best = round(10.0, 4.0, 1.0);
+        best.merge_best(&round(8.0, 6.0, 0.5));
+        assert_eq!(best.peak_gflops, 10.0);
+        assert_eq!(best.sgemm[0].gflops, 6.0);
+        assert_eq!(best.sgemm[0].fraction_of_peak, 0.6);
+        assert_eq!(best.sgemm[0].runs, 4);
+        assert_eq!(best.elementwise[0].gelem_per_s, 1.0);
+        assert_eq!(best.elementwise[0].runs, 6);
     }
 }

@@ -98,10 +98,11 @@ pub fn json_all(reports: &[IsaReport], machine: &Machine) -> String {
 /// The header of the human-readable output.
 pub fn text_header(machine: &Machine, config: &BenchConfig) -> String {
     format!(
-        "neuro-divergent {} bench kernels: one thread, best of repeated runs (~{} ms per item)\n\
+        "neuro-divergent {} bench kernels: one thread, best of repeated runs (~{} ms per item, {} rounds)\n\
          machine: {} ({}, {}, {} threads available)\n",
         env!("CARGO_PKG_VERSION"),
         config.budget.as_millis(),
+        config.rounds,
         machine.cpu,
         machine.arch,
         machine.os,
