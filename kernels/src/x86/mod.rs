@@ -1,5 +1,130 @@
-//! The x86-64 tiers: one file per tier holding its vector token (and, in time, its GEMM
-//! micro-kernel). Everything else is generic.
+//! The x86-64 tiers: one file per tier holding its vector token and its GEMM micro-kernel
+//! section. Everything else is generic.
+
+/// The `Simd` methods AVX and AVX2 share (everything but FMA and the 256-bit integer
+/// operations AVX lacks), expanded inside each tier's `impl Simd`, whose SAFETY comment
+/// covers them: the token proves AVX, which every intrinsic here needs.
+macro_rules! avx256_common_methods {
+    () => {
+        #[inline(always)]
+        fn splat(self, x: f32) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_set1_ps(x) }
+        }
+        #[inline(always)]
+        fn load(self, src: &[f32]) -> __m256 {
+            assert!(src.len() >= 8);
+            // SAFETY: eight elements are in bounds (checked above); unaligned load.
+            unsafe { _mm256_loadu_ps(src.as_ptr()) }
+        }
+        #[inline(always)]
+        fn store(self, dst: &mut [f32], v: __m256) {
+            assert!(dst.len() >= 8);
+            // SAFETY: eight elements are in bounds (checked above); unaligned store.
+            unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v) }
+        }
+        #[inline(always)]
+        fn add(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_add_ps(a, b) }
+        }
+        #[inline(always)]
+        fn sub(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_sub_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        fn div(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_div_ps(a, b) }
+        }
+        #[inline(always)]
+        fn min(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment. `vminps` returns its second operand unless a < b.
+            unsafe { _mm256_min_ps(a, b) }
+        }
+        #[inline(always)]
+        fn max(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment. `vmaxps` returns its second operand unless a > b.
+            unsafe { _mm256_max_ps(a, b) }
+        }
+        #[inline(always)]
+        fn sqrt(self, a: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_sqrt_ps(a) }
+        }
+        #[inline(always)]
+        fn abs(self, a: __m256) -> __m256 {
+            self.and_bits(a, 0x7fff_ffff)
+        }
+        #[inline(always)]
+        fn neg(self, a: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_xor_ps(a, _mm256_set1_ps(-0.0)) }
+        }
+        #[inline(always)]
+        fn lt(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn le(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_cmp_ps::<_CMP_LE_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn gt(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_cmp_ps::<_CMP_GT_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn ge(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_cmp_ps::<_CMP_GE_OQ>(a, b) }
+        }
+        #[inline(always)]
+        fn is_nan(self, a: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a) }
+        }
+        #[inline(always)]
+        fn mask_and(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_and_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mask_or(self, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_or_ps(a, b) }
+        }
+        #[inline(always)]
+        fn mask_any(self, m: __m256) -> bool {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_movemask_ps(m) != 0 }
+        }
+        #[inline(always)]
+        fn select(self, m: __m256, a: __m256, b: __m256) -> __m256 {
+            // SAFETY: see the impl comment. blendv takes its second source where the mask is set.
+            unsafe { _mm256_blendv_ps(b, a, m) }
+        }
+        #[inline(always)]
+        fn and_bits(self, a: __m256, bits: u32) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(bits as i32))) }
+        }
+        #[inline(always)]
+        fn or_bits(self, a: __m256, bits: u32) -> __m256 {
+            // SAFETY: see the impl comment.
+            unsafe { _mm256_or_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(bits as i32))) }
+        }
+    };
+}
+pub(crate) use avx256_common_methods;
 
 pub mod avx;
 pub mod avx2;
