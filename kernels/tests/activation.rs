@@ -6,33 +6,13 @@
 //! the f32 forward output y, within 2e−5·(|want| + |dx0| + |dy|) + 1e−30; PReLU exactly, its
 //! dslopes (a sum in another order) within 1e−5 relative to Σ|dy·x|.
 
+mod common;
+use common::{config, Gen};
 use nd_kernels::reference::activation as reference;
 use nd_kernels::{all_supported, Activation};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(64),
-    )
-}
-
-/// A small deterministic generator (splitmix64): values from a seed, so proptest shrinks shapes.
-struct Gen(u64);
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
-    }
     /// Mostly [−12, 12], some wide values, and (when `special`) NaN, ±∞, ±0 sprinkled in.
     fn value(&mut self, special: bool) -> f32 {
         match self.next() % 32 {

@@ -16,6 +16,8 @@
 //! kernels (`ops::activation`, `reference::activation`), which land from another branch; until
 //! then run this file with `--skip activation`.
 
+mod common;
+use common::config;
 use nd_kernels::{all_supported, Activation, Epilogue, GemmSpec, Transpose};
 use proptest::prelude::*;
 
@@ -235,15 +237,6 @@ fn check_case(case: &Case, act: Activation) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(64),
-    )
 }
 
 proptest! {

@@ -5,31 +5,12 @@
 //! another order); backward within 1e−5 of Σ|terms|; layer norm y and dx within 2e−5 of the
 //! row's scale (|gamma|·|xhat| + |beta|), mean and rstd within 1e−5 relative.
 
+mod common;
+use common::{config, Gen};
 use nd_kernels::{all_supported, reference, LayerNormBackward};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(64),
-    )
-}
-
-/// splitmix64: values from a seed, so proptest shrinks shapes.
-struct Gen(u64);
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
-    }
     fn vec(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
         (0..n).map(|_| self.uniform(lo, hi)).collect()
     }
