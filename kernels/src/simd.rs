@@ -99,6 +99,16 @@ pub trait Simd: Copy + Send + Sync + 'static {
     /// `if m { a } else { b }` per lane.
     fn select(self, m: Self::M, a: Self::V, b: Self::V) -> Self::V;
 
+    /// `|magnitude|` with the sign bit of `sign`, lane by lane (IEEE copysign).
+    ///
+    /// The default multiplies by ±1.0 (so a NaN magnitude stays NaN); tiers with cheap
+    /// bitwise selects override it with one bit-select.
+    #[inline(always)]
+    fn copy_sign(self, magnitude: Self::V, sign: Self::V) -> Self::V {
+        let unit = self.or_bits(self.and_bits(sign, 0x8000_0000), 0x3f80_0000);
+        self.mul(self.abs(magnitude), unit)
+    }
+
     /// Bitwise AND of each lane's bits with `bits`.
     fn and_bits(self, a: Self::V, bits: u32) -> Self::V;
     /// Bitwise OR of each lane's bits with `bits`.

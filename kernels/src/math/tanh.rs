@@ -14,10 +14,10 @@ use crate::simd::Simd;
 pub fn tanh<S: Simd>(s: S, x: S::V) -> S::V {
     let a = s.abs(x);
     let u = expm1_nonpositive(s, s.mul(a, s.splat(-2.0)));
-    // |u/(u + 2)| rather than −u/(u + 2): u may be ±0, and t must be +0 then.
+    // |u/(u + 2)| rather than −u/(u + 2): u may be ±0, and t must be +0 then (copy_sign
+    // takes the magnitude).
     // u + 2 lies in [1, 2]: a normal denominator, so the fast reciprocal applies.
-    let t = s.abs(s.mul(u, s.recip_normal(s.add(u, s.splat(2.0)))));
-    // copysign(t, x): ±1.0 with x's sign bit, so that tanh(−0) = −0.
-    let sign = s.or_bits(s.and_bits(x, 0x8000_0000), 0x3f80_0000);
-    s.mul(t, sign)
+    let t = s.mul(u, s.recip_normal(s.add(u, s.splat(2.0))));
+    // copysign(|t|, x), so that tanh(−0) = −0.
+    s.copy_sign(t, x)
 }

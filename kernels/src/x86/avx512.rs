@@ -112,6 +112,19 @@ impl Simd for Avx512 {
         }
     }
     #[inline(always)]
+    fn copy_sign(self, magnitude: __m512, sign: __m512) -> __m512 {
+        // SAFETY: see the impl comment. One ternary-logic op: bit = c ? b : a with
+        // c = the sign mask, a = magnitude, b = sign: imm bit (4a + 2b + c) set where c ? b : a
+        // is 1, i.e. bits 3, 4, 6, 7 = 0xD8.
+        unsafe {
+            _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xD8>(
+                _mm512_castps_si512(magnitude),
+                _mm512_castps_si512(sign),
+                _mm512_set1_epi32(i32::MIN),
+            ))
+        }
+    }
+    #[inline(always)]
     fn min(self, a: __m512, b: __m512) -> __m512 {
         // SAFETY: see the impl comment. `vminps` returns its second operand unless a < b.
         unsafe { _mm512_min_ps(a, b) }
