@@ -18,7 +18,7 @@ pub use view::{TensorView, TensorViewMut};
 
 use std::ops::Range;
 
-use nd_kernels::{AlignedBuf, Epilogue, GemmSpec, Transpose};
+use nd_kernels::{AlignedBuf, Epilogue, GemmSpec};
 
 /// The buffer behind a tensor: 64-byte aligned, so every tensor starts on a cache line and the
 /// kernels' vector loads of its first rows never split one.
@@ -164,18 +164,7 @@ impl Tensor {
         if k != k2 || m != m2 || n != n2 {
             return Err(mismatch());
         }
-        let spec = GemmSpec {
-            m,
-            n,
-            k,
-            trans_a: Transpose::No,
-            trans_b: Transpose::No,
-            alpha: 1.0,
-            beta: 0.0,
-            lda: k,
-            ldb: n,
-            ldc: n,
-        };
+        let spec = GemmSpec::new(m, n, k);
         (nd_kernels::active().sgemm)(
             &spec,
             a.as_slice(),

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use nd_kernels::{Activation, Epilogue, GemmSpec, Isa, Kernels, Transpose};
+use nd_kernels::{Activation, Epilogue, GemmSpec, Isa, Kernels};
 
 use super::timing::{measure, rate};
 
@@ -105,18 +105,7 @@ impl SgemmInputs {
         let mut b = vec![0.0; k * n]; // (K, N)
         fill_uniform(&mut a, 1, -1.0, 1.0);
         fill_uniform(&mut b, 2, -1.0, 1.0);
-        let spec = GemmSpec {
-            m,
-            n,
-            k,
-            trans_a: Transpose::No,
-            trans_b: Transpose::No,
-            alpha: 1.0,
-            beta: 0.0,
-            lda: k,
-            ldb: n,
-            ldc: n,
-        };
+        let spec = GemmSpec::new(m, n, k);
         SgemmInputs {
             spec,
             a,
