@@ -16,6 +16,10 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod data;
+pub mod error;
 pub mod tensor;
+
+pub use error::{Error, ErrorKind, Result};
 
 pub use nd_kernels as kernels;

@@ -1,0 +1,14 @@
+//! The data layer: from a CSV file in NeuralForecast's long format to batches of windows.
+//!
+//! CSV → [`frame::Frame`] (typed columns) → [`dataset::Dataset`] (per series: contiguous f32
+//! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
+//! gathered into a preplanned buffer → temporal scaler.
+
+pub mod dataset;
+pub mod datetime;
+pub mod frame;
+pub mod freq;
+
+pub use dataset::Dataset;
+pub use frame::{Column, ColumnRoles, Frame};
+pub use freq::Freq;
