@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod rng;
 pub mod tensor;
 
 pub use error::{Error, ErrorKind, Result};
