@@ -98,6 +98,25 @@ impl Dataset {
         &self.mask[self.range(s)]
     }
 
+    /// Timestamps of series `s`.
+    pub fn times_of(&self, s: usize) -> &[i64] {
+        &self.times[self.range(s)]
+    }
+
+    /// A time value written as the input wrote it (see [`crate::data::datetime::format_time`]).
+    pub fn show_time(&self, t: i64) -> String {
+        crate::data::datetime::time_to_string(self.time_kind, t, self.offset_minutes)
+    }
+
+    /// Appends the `h` timestamps that follow series `s` (its forecast horizon).
+    ///
+    /// # Panics
+    /// If series `s` is empty (a built dataset has no empty series).
+    pub fn future_times(&self, s: usize, h: usize, out: &mut Vec<i64>) {
+        let last = *self.times_of(s).last().expect("series are never empty");
+        self.freq.future_times(last, h, out);
+    }
+
     /// A dataset from in-memory series (id, values), integer time index starting at 0, all
     /// observed, no exogenous columns. For tests, examples and synthetic benchmarks.
     pub fn from_series(series: &[(&str, &[f32])]) -> Dataset {

@@ -144,6 +144,22 @@ impl Civil {
         (days_from_civil(self.year, self.month, self.day) - days_from_civil(self.year, 1, 1)) as u32
             + 1
     }
+
+    /// ISO 8601 (week-numbering year, week 1..=53), pandas' `isocalendar()` and `week`.
+    /// Weeks start on Monday; week 1 is the week holding the year's first Thursday, so a date
+    /// belongs to the ISO year of the Thursday of its week.
+    pub fn iso_week(&self) -> (i64, u32) {
+        let days = days_from_civil(self.year, self.month, self.day);
+        let thursday = days + 3 - self.weekday() as i64;
+        let (year, _, _) = civil_from_days(thursday);
+        let week = (thursday - days_from_civil(year, 1, 1)) / 7 + 1;
+        (year, week as u32)
+    }
+
+    /// 1..=4
+    pub fn quarter(&self) -> u32 {
+        (self.month - 1) / 3 + 1
+    }
 }
 
 /// Years we accept: wide enough for any forecasting data, narrow enough that microseconds
@@ -375,6 +391,22 @@ mod tests {
     }
 
     #[test]
+    fn iso_weeks_and_quarters_match_pandas() {
+        for (date, iso, quarter) in [
+            ((2021, 1, 3), (2020, 53), 1),
+            ((2024, 12, 30), (2025, 1), 4),
+            ((2015, 12, 31), (2015, 53), 4),
+            ((2023, 1, 1), (2022, 52), 1),
+            ((2023, 1, 2), (2023, 1), 1),
+            ((2020, 7, 15), (2020, 29), 3),
+        ] {
+            let c = Civil::from_micros(days_from_civil(date.0, date.1, date.2) * MICROS_PER_DAY);
+            assert_eq!(c.iso_week(), iso, "{date:?}");
+            assert_eq!(c.quarter(), quarter, "{date:?}");
+        }
+    }
+
+    #[test]
     fn parses_the_accepted_forms() {
         let p = parse_time(b"1949-01-01").unwrap();
         assert_eq!(
@@ -430,6 +462,55 @@ mod tests {
         ] {
             let p = parse_time(text.as_bytes()).unwrap();
             assert_eq!(time_to_string(p.kind, p.value, p.offset_minutes), text);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    fn any_time() -> impl Strategy<Value = (TimeKind, i64, Option<i16>)> {
+        let micros_range = days_from_civil(1, 1, 1) * MICROS_PER_DAY
+            ..days_from_civil(10_000, 1, 1) * MICROS_PER_DAY;
+        prop_oneof![
+            (-999_999_999_999i64..999_999_999_999).prop_map(|v| (TimeKind::Integer, v, None)),
+            (micros_range.clone()).prop_map(|v| (
+                TimeKind::Date,
+                v.div_euclid(MICROS_PER_DAY) * MICROS_PER_DAY,
+                None
+            )),
+            (
+                micros_range,
+                prop::option::of(-18 * 60i16..=18 * 60),
+                any::<bool>()
+            )
+                .prop_map(|(v, off, whole)| {
+                    // Whole seconds half the time, so both printed forms are exercised.
+                    let v = if whole {
+                        v - v.rem_euclid(MICROS_PER_SECOND)
+                    } else {
+                        v
+                    };
+                    (TimeKind::DateTime, v, off)
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever we print parses back to the same kind, value and offset, and prints again
+        /// identically.
+        #[test]
+        fn format_then_parse_round_trips((kind, value, offset) in any_time()) {
+            let text = time_to_string(kind, value, offset);
+            let p = parse_time(text.as_bytes()).unwrap();
+            prop_assert_eq!((p.kind, p.value, p.offset_minutes), (kind, value, offset), "{}", text);
+            prop_assert_eq!(time_to_string(p.kind, p.value, p.offset_minutes), text);
+        }
+
+        /// Civil fields survive micros -> civil -> micros over the accepted years.
+        #[test]
+        fn civil_round_trips(v in days_from_civil(1, 1, 1) * MICROS_PER_DAY..days_from_civil(10_000, 1, 1) * MICROS_PER_DAY) {
+            prop_assert_eq!(Civil::from_micros(v).to_micros(), v);
         }
     }
 }

@@ -4,11 +4,14 @@
 //! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
 //! gathered into a preplanned buffer → temporal scaler.
 
+pub mod build;
+pub mod calendar;
 pub mod dataset;
 pub mod datetime;
 pub mod frame;
 pub mod freq;
 
+pub use build::DatasetOptions;
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
 pub use freq::Freq;

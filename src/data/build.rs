@@ -1,0 +1,934 @@
+//! Building a [`Dataset`] from a long-format [`Frame`], with validation.
+//!
+//! One pass groups rows by series (the id column's dictionary codes; a stable counting sort
+//! only when a series' rows are not contiguous), a second checks each series' times against
+//! the frequency, and a third writes the values into preallocated arrays. Every problem is an
+//! error naming the series and the timestamp (printed as the input writes it); nothing is
+//! dropped or altered silently: gaps are filled only when asked, and then masked.
+
+use std::collections::HashMap;
+
+use crate::data::dataset::{Dataset, ExogBlock, StaticBlock};
+use crate::data::datetime::{time_to_string, TimeKind};
+use crate::data::frame::{Column, ColumnRoles, Frame, TextColumn, TimeColumn};
+use crate::data::freq::Freq;
+use crate::error::{Error, ErrorKind, Location, Result};
+
+/// How to turn a frame into a dataset: NeuralForecast's `fit` arguments that concern data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasetOptions {
+    /// Names of the id, time and target columns.
+    pub roles: ColumnRoles,
+    /// The frequency; `None` infers it from the data (all series must agree).
+    pub freq: Option<Freq>,
+    /// Future-known exogenous columns of the frame.
+    pub futr_exog: Vec<String>,
+    /// Historical exogenous columns of the frame.
+    pub hist_exog: Vec<String>,
+    /// Static exogenous values: one row per series, keyed by the id column.
+    pub static_df: Option<Frame>,
+    /// Columns of `static_df` to use; empty means every numeric column but the id.
+    pub stat_exog: Vec<String>,
+    /// Insert the timestamps missing from a series (target masked, exogenous values 0)
+    /// instead of rejecting the gap.
+    pub fill_gaps: bool,
+    /// Accept missing (NaN or empty) targets, masked, instead of rejecting them.
+    pub mask_missing_y: bool,
+    /// Sort each series' rows by time instead of rejecting unsorted rows.
+    pub sort: bool,
+    /// The fewest rows a series may have (after filling gaps), e.g. `input_size + h`.
+    pub min_length: usize,
+}
+
+impl Default for DatasetOptions {
+    fn default() -> DatasetOptions {
+        DatasetOptions {
+            roles: ColumnRoles::default(),
+            freq: None,
+            futr_exog: Vec::new(),
+            hist_exog: Vec::new(),
+            static_df: None,
+            stat_exog: Vec::new(),
+            fill_gaps: false,
+            mask_missing_y: false,
+            sort: false,
+            min_length: 1,
+        }
+    }
+}
+
+/// Filling gaps may not grow the data beyond this many rows per input row (plus a constant):
+/// a typo in one timestamp (year 2302 for 2023) must be an error, not an exhausted memory.
+const MAX_FILL_GROWTH: usize = 10;
+const MAX_FILL_EXTRA: usize = 1_000_000;
+
+impl Dataset {
+    /// Builds the dataset: groups rows by series (first-appearance order), checks times
+    /// (sorted, no duplicates, regular at the frequency), and converts target and exogenous
+    /// columns to `f32`.
+    ///
+    /// Errors ([`ErrorKind::Column`] for missing or mistyped columns, [`ErrorKind::Config`]
+    /// for inconsistent options, [`ErrorKind::Data`] otherwise) name the column, or the
+    /// series and timestamp: empty data, a duplicate or unsorted timestamp, a gap or a
+    /// timestamp off the frequency's grid, series of different frequencies, a missing target
+    /// or exogenous value, a series shorter than `min_length`, a series without static values.
+    pub fn from_frame(frame: &Frame, opts: &DatasetOptions) -> Result<Dataset> {
+        let roles = &opts.roles;
+        let ids = text_column(frame, &roles.id_col, "series id")?;
+        let time = time_column(frame, &roles.time_col)?;
+        let target = float_column(frame, &roles.target_col, "target")?;
+        let futr = exog_columns(frame, roles, &opts.futr_exog, &opts.hist_exog, "futr_exog")?;
+        let hist = exog_columns(frame, roles, &opts.hist_exog, &opts.futr_exog, "hist_exog")?;
+        if frame.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Data,
+                frame.location(),
+                "the data have no rows (a header alone is not a dataset)",
+            ));
+        }
+        let (series_codes, mut rows, starts) = group_rows(frame, ids)?;
+        let names: Vec<String> = series_codes
+            .iter()
+            .map(|&c| ids.dict[c as usize].clone())
+            .collect();
+        let ctx = Ctx {
+            frame,
+            time,
+            ids: &names,
+        };
+
+        // Sorted times, series after series (before any gap is filled).
+        let mut sorted = vec![0i64; rows.len()]; // (N_in,)
+        for s in 0..names.len() {
+            let r = &mut rows[starts[s]..starts[s + 1]];
+            order_series(&ctx, s, r, opts.sort)?;
+            for (out, &row) in sorted[starts[s]..starts[s + 1]].iter_mut().zip(r.iter()) {
+                *out = time.values[row];
+            }
+        }
+        let freq = match opts.freq {
+            Some(f) if !f.fits(time.kind) => {
+                let what = if time.kind == TimeKind::Integer {
+                    "integer time indices need an integer step such as 1"
+                } else {
+                    "dates need a calendar frequency such as D or MS, not an integer step"
+                };
+                return Err(Error::config("freq", format!("'{f}' does not fit: {what}")));
+            }
+            Some(f) => f,
+            None => infer_common(&ctx, &sorted, &starts)?,
+        };
+
+        // Final lengths, gaps included; every step checked.
+        let mut offsets = Vec::with_capacity(names.len() + 1);
+        offsets.push(0usize);
+        let limit = sorted.len() * MAX_FILL_GROWTH + MAX_FILL_EXTRA;
+        for s in 0..names.len() {
+            let len = series_length(&ctx, s, &sorted[starts[s]..starts[s + 1]], freq, opts)?;
+            let total = offsets[s] + len;
+            if total > limit {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at_series(s),
+                    format!(
+                        "filling the gaps at {freq} would make {total} rows from {}; \
+                         check the timestamps for typos",
+                        sorted.len()
+                    ),
+                ));
+            }
+            if len < opts.min_length {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at_series(s),
+                    format!(
+                        "the series has {len} rows, fewer than the {} needed",
+                        opts.min_length
+                    ),
+                ));
+            }
+            offsets.push(total);
+        }
+
+        let n = *offsets.last().expect("offsets start with 0");
+        let mut out = Columns {
+            times: vec![0; n],
+            y: vec![0.0; n],
+            mask: vec![0.0; n],
+            futr: vec![0.0; futr.len() * n],
+            hist: vec![0.0; hist.len() * n],
+        };
+        for s in 0..names.len() {
+            write_series(
+                &ctx,
+                s,
+                &rows[starts[s]..starts[s + 1]],
+                offsets[s],
+                freq,
+                target,
+                (&futr, &hist),
+                opts,
+                &mut out,
+            )?;
+        }
+        let static_exog = match &opts.static_df {
+            Some(df) => static_block(df, &roles.id_col, &opts.stat_exog, &names)?,
+            None if !opts.stat_exog.is_empty() => {
+                return Err(Error::config(
+                    "stat_exog",
+                    "static columns were named but no static_df was given",
+                ))
+            }
+            None => StaticBlock::default(),
+        };
+        Ok(Dataset {
+            ids: names,
+            offsets,
+            time_kind: time.kind,
+            offset_minutes: time.offset_minutes,
+            freq,
+            times: out.times,
+            y: out.y,
+            mask: out.mask,
+            futr_exog: ExogBlock {
+                names: opts.futr_exog.clone(),
+                values: out.futr,
+            },
+            hist_exog: ExogBlock {
+                names: opts.hist_exog.clone(),
+                values: out.hist,
+            },
+            static_exog,
+        })
+    }
+}
+
+/// Exogenous columns of the frame: (name, values by input row).
+type ExogCols<'a> = [(&'a str, &'a [f64])];
+
+/// What error messages need: the frame's file, the time column, the series names.
+struct Ctx<'a> {
+    frame: &'a Frame,
+    time: &'a TimeColumn,
+    ids: &'a [String],
+}
+
+impl Ctx<'_> {
+    fn show(&self, t: i64) -> String {
+        time_to_string(self.time.kind, t, self.time.offset_minutes)
+    }
+
+    fn at_series(&self, s: usize) -> Location {
+        Location {
+            series: Some(self.ids[s].clone()),
+            ..self.frame.location()
+        }
+    }
+
+    fn at(&self, s: usize, t: i64) -> Location {
+        self.at_series(s).at_timestamp(self.show(t))
+    }
+}
+
+/// The output arrays, filled series by series.
+struct Columns {
+    times: Vec<i64>, // (N,)
+    y: Vec<f32>,     // (N,)
+    mask: Vec<f32>,  // (N,)
+    futr: Vec<f32>,  // (C_futr, N)
+    hist: Vec<f32>,  // (C_hist, N)
+}
+
+fn text_column<'a>(frame: &'a Frame, name: &str, role: &str) -> Result<&'a TextColumn> {
+    match frame.require(name)? {
+        Column::Text(t) => Ok(t),
+        other => Err(mistyped(frame, name, role, "text", other)),
+    }
+}
+
+fn time_column<'a>(frame: &'a Frame, name: &str) -> Result<&'a TimeColumn> {
+    match frame.require(name)? {
+        Column::Time(t) => Ok(t),
+        other => Err(mistyped(frame, name, "time", "timestamps", other)),
+    }
+}
+
+fn float_column<'a>(frame: &'a Frame, name: &str, role: &str) -> Result<&'a [f64]> {
+    match frame.require(name)? {
+        Column::Float(v) => Ok(v),
+        other => Err(mistyped(frame, name, role, "numeric", other)),
+    }
+}
+
+fn mistyped(frame: &Frame, name: &str, role: &str, want: &str, got: &Column) -> Error {
+    Error::new(
+        ErrorKind::Column,
+        frame.location(),
+        format!(
+            "column '{name}' ({role}) must be {want}, but it holds {} values",
+            got.type_name()
+        ),
+    )
+}
+
+/// The exogenous columns named in `names` (for option `param`), checked: present, numeric,
+/// not a role column, not listed twice, not also in `other` (the other exogenous list).
+fn exog_columns<'a>(
+    frame: &'a Frame,
+    roles: &ColumnRoles,
+    names: &'a [String],
+    other: &[String],
+    param: &str,
+) -> Result<Vec<(&'a str, &'a [f64])>> {
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if [&roles.id_col, &roles.time_col, &roles.target_col].contains(&name) {
+            return Err(Error::config(
+                param,
+                format!("'{name}' is the id, time or target column, not an exogenous one"),
+            ));
+        }
+        if names[..i].contains(name) || other.contains(name) {
+            return Err(Error::config(
+                param,
+                format!("column '{name}' is listed twice among the exogenous columns"),
+            ));
+        }
+        out.push((name.as_str(), float_column(frame, name, "exogenous")?));
+    }
+    Ok(out)
+}
+
+/// Groups rows by series in order of first appearance: (dictionary code of each series,
+/// row indices series after series, where each series starts in them (S + 1 entries)).
+/// Rows keep their input order within a series (the counting sort is stable).
+fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Vec<usize>, Vec<usize>)> {
+    const UNSEEN: u32 = u32::MAX;
+    let mut series_of_code = vec![UNSEEN; ids.dict.len()];
+    let mut codes_in_order: Vec<u32> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut contiguous = true;
+    let mut prev = UNSEEN;
+    for &code in &ids.codes {
+        let slot = series_of_code.get_mut(code as usize).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Column,
+                frame.location(),
+                format!("the id column has code {code} outside its dictionary"),
+            )
+        })?;
+        if *slot == UNSEEN {
+            *slot = codes_in_order.len() as u32;
+            codes_in_order.push(code);
+            counts.push(0);
+        } else if code != prev {
+            contiguous = false; // a series comes back after another one
+        }
+        counts[*slot as usize] += 1;
+        prev = code;
+    }
+    let mut starts = Vec::with_capacity(counts.len() + 1);
+    starts.push(0);
+    for c in &counts {
+        starts.push(starts.last().copied().unwrap_or(0) + c);
+    }
+    let rows: Vec<usize> = if contiguous {
+        (0..ids.codes.len()).collect()
+    } else {
+        let mut next = starts.clone();
+        let mut rows = vec![0usize; ids.codes.len()];
+        for (row, &code) in ids.codes.iter().enumerate() {
+            let s = series_of_code[code as usize] as usize;
+            rows[next[s]] = row;
+            next[s] += 1;
+        }
+        rows
+    };
+    Ok((codes_in_order, rows, starts))
+}
+
+/// Checks that series `s` (its `rows`) is strictly increasing in time, sorting it first when
+/// asked; a duplicate timestamp is an error either way.
+fn order_series(ctx: &Ctx, s: usize, rows: &mut [usize], sort: bool) -> Result<()> {
+    let t = &ctx.time.values;
+    if let Some(i) = (1..rows.len()).find(|&i| t[rows[i]] < t[rows[i - 1]]) {
+        if !sort {
+            let (before, after) = (t[rows[i - 1]], t[rows[i]]);
+            return Err(Error::new(
+                ErrorKind::Data,
+                ctx.at(s, after),
+                format!(
+                    "rows are not sorted by time: {} (data row {}) comes after {} (data row {}); \
+                     sort the file or ask for sorting",
+                    ctx.show(after),
+                    rows[i] + 1,
+                    ctx.show(before),
+                    rows[i - 1] + 1
+                ),
+            ));
+        }
+        rows.sort_by_key(|&r| t[r]);
+    }
+    if let Some(i) = (1..rows.len()).find(|&i| t[rows[i]] == t[rows[i - 1]]) {
+        return Err(Error::new(
+            ErrorKind::Data,
+            ctx.at(s, t[rows[i]]),
+            format!(
+                "duplicate timestamp (data rows {} and {})",
+                rows[i - 1].min(rows[i]) + 1,
+                rows[i - 1].max(rows[i]) + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The one frequency every series with two or more timestamps shows.
+fn infer_common(ctx: &Ctx, sorted: &[i64], starts: &[usize]) -> Result<Freq> {
+    let mut found: Option<(usize, Freq)> = None;
+    for s in 0..ctx.ids.len() {
+        let times = &sorted[starts[s]..starts[s + 1]];
+        if times.len() < 2 {
+            continue;
+        }
+        let Some(f) = Freq::infer(times, ctx.time.kind) else {
+            return Err(Error::new(
+                ErrorKind::Data,
+                ctx.at(s, times[1]),
+                format!(
+                    "cannot infer a frequency: the step from {} is not a whole number of \
+                     minutes; give the frequency explicitly",
+                    ctx.show(times[0])
+                ),
+            ));
+        };
+        match found {
+            None => found = Some((s, f)),
+            Some((first, g)) if g != f => {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at_series(s),
+                    format!(
+                        "mixed frequencies: series '{}' is {g} but series '{}' is {f}; \
+                         all series must share one frequency",
+                        ctx.ids[first], ctx.ids[s]
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    found.map(|(_, f)| f).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Data,
+            ctx.frame.location(),
+            "cannot infer the frequency: no series has two timestamps; give it explicitly",
+        )
+    })
+}
+
+/// The length of series `s` once its gaps are filled; an error for a timestamp off the grid,
+/// or for a gap when gaps are not filled.
+fn series_length(
+    ctx: &Ctx,
+    s: usize,
+    times: &[i64],
+    freq: Freq,
+    opts: &DatasetOptions,
+) -> Result<usize> {
+    if let Some(&first) = times.first() {
+        if !freq.is_on_grid(first) {
+            return Err(Error::new(
+                ErrorKind::Data,
+                ctx.at(s, first),
+                format!("the first timestamp is not a {freq} date"),
+            ));
+        }
+    }
+    let mut len = times.len();
+    for w in times.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        match freq.steps_between(a, b) {
+            Some(1) => {}
+            Some(k) if k > 1 => {
+                if !opts.fill_gaps {
+                    let missing = k - 1;
+                    return Err(Error::new(
+                        ErrorKind::Data,
+                        ctx.at(s, b),
+                        format!(
+                            "gap: {missing} timestamp{} missing at frequency {freq} after {} \
+                             (the first is {}); fill the gaps or fix the data",
+                            if missing == 1 { " is" } else { "s are" },
+                            ctx.show(a),
+                            ctx.show(freq.advance(a, 1))
+                        ),
+                    ));
+                }
+                len = len.saturating_add(usize::try_from(k - 1).unwrap_or(usize::MAX));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at(s, b),
+                    format!(
+                        "timestamp is not on the {freq} grid after {} (the next would be {})",
+                        ctx.show(a),
+                        ctx.show(freq.advance(a, 1))
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(len)
+}
+
+/// Writes series `s` (its sorted `rows`) from output row `o`, filling gaps (masked, exogenous
+/// values 0) and checking values.
+#[allow(clippy::too_many_arguments)]
+fn write_series(
+    ctx: &Ctx,
+    s: usize,
+    rows: &[usize],
+    mut o: usize,
+    freq: Freq,
+    target: &[f64],
+    (futr, hist): (&ExogCols, &ExogCols),
+    opts: &DatasetOptions,
+    out: &mut Columns,
+) -> Result<()> {
+    let n = out.times.len();
+    let t = &ctx.time.values;
+    let mut prev: Option<i64> = None;
+    for &row in rows {
+        let now = t[row];
+        if let Some(p) = prev {
+            // Validated by `series_length`: on the grid, and only a gap when filling.
+            let k = freq.steps_between(p, now).unwrap_or(1);
+            for j in 1..k {
+                out.times[o] = freq.advance(p, j);
+                o += 1; // y, mask and exogenous values stay 0
+            }
+        }
+        prev = Some(now);
+        out.times[o] = now;
+        let v = target[row];
+        if v.is_nan() {
+            if !opts.mask_missing_y {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at(s, now),
+                    format!(
+                        "the target '{}' is missing (NaN or empty); remove the row or ask \
+                         for missing targets to be masked",
+                        opts.roles.target_col
+                    ),
+                ));
+            }
+        } else {
+            out.y[o] = to_f32(ctx, s, now, &opts.roles.target_col, v)?;
+            out.mask[o] = 1.0;
+        }
+        for (block, cols) in [(&mut out.futr, futr), (&mut out.hist, hist)] {
+            for (c, (name, values)) in cols.iter().enumerate() {
+                let v = values[row];
+                if v.is_nan() {
+                    return Err(Error::new(
+                        ErrorKind::Data,
+                        ctx.at(s, now),
+                        format!("the exogenous column '{name}' is missing (NaN or empty)"),
+                    ));
+                }
+                block[c * n + o] = to_f32(ctx, s, now, name, v)?;
+            }
+        }
+        o += 1;
+    }
+    Ok(())
+}
+
+/// `v` as `f32`, or an error when it is infinite or beyond `f32`'s range.
+fn to_f32(ctx: &Ctx, s: usize, t: i64, column: &str, v: f64) -> Result<f32> {
+    let x = v as f32;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(Error::new(
+            ErrorKind::Data,
+            ctx.at(s, t),
+            format!("column '{column}' holds {v}, which is not a finite f32 value"),
+        ))
+    }
+}
+
+/// The static values of each series in `ids`, from `df` keyed by `id_col`.
+fn static_block(df: &Frame, id_col: &str, names: &[String], ids: &[String]) -> Result<StaticBlock> {
+    let key = text_column(df, id_col, "static_df series id")?;
+    let names: Vec<String> = if names.is_empty() {
+        df.names()
+            .iter()
+            .zip(df.columns())
+            .filter(|(n, c)| *n != id_col && matches!(c, Column::Float(_)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    } else {
+        names.to_vec()
+    };
+    let mut columns = Vec::with_capacity(names.len());
+    for name in &names {
+        if name == id_col {
+            return Err(Error::config(
+                "stat_exog",
+                format!("'{name}' is the id column, not a static one"),
+            ));
+        }
+        columns.push(float_column(df, name, "static exogenous")?);
+    }
+    let mut row_of: HashMap<&str, usize> = HashMap::with_capacity(key.len());
+    for row in 0..key.len() {
+        if let Some(first) = row_of.insert(key.get(row), row) {
+            return Err(Error::new(
+                ErrorKind::Data,
+                Location {
+                    series: Some(key.get(row).to_owned()),
+                    ..df.location()
+                },
+                format!(
+                    "static_df has two rows for this series (data rows {} and {})",
+                    first + 1,
+                    row + 1
+                ),
+            ));
+        }
+    }
+    let mut values = Vec::with_capacity(ids.len() * names.len()); // (S, C)
+    for id in ids {
+        let at = || Location {
+            series: Some(id.clone()),
+            ..df.location()
+        };
+        let Some(&row) = row_of.get(id.as_str()) else {
+            return Err(Error::new(
+                ErrorKind::Data,
+                at(),
+                "static_df has no row for this series",
+            ));
+        };
+        for (name, col) in names.iter().zip(&columns) {
+            let v = col[row];
+            let x = v as f32;
+            if !x.is_finite() {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    at(),
+                    format!("static column '{name}' holds {v}, not a finite value"),
+                ));
+            }
+            values.push(x);
+        }
+    }
+    Ok(StaticBlock { names, values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::datetime::parse_time;
+
+    /// A long-format frame built in memory, as a CSV reader would type it.
+    fn frame(ids: &[&str], times: &[&str], y: &[f64]) -> Frame {
+        let mut text = TextColumn::default();
+        for id in ids {
+            let code = match text.dict.iter().position(|d| d == id) {
+                Some(c) => c,
+                None => {
+                    text.dict.push(id.to_string());
+                    text.dict.len() - 1
+                }
+            };
+            text.codes.push(code as u32);
+        }
+        let parsed: Vec<_> = times
+            .iter()
+            .map(|t| parse_time(t.as_bytes()).unwrap())
+            .collect();
+        let time = TimeColumn {
+            kind: parsed.first().map_or(TimeKind::Integer, |p| p.kind),
+            values: parsed.iter().map(|p| p.value).collect(),
+            offset_minutes: None,
+        };
+        let mut f = Frame::new();
+        f.push_column("unique_id", Column::Text(text)).unwrap();
+        f.push_column("ds", Column::Time(time)).unwrap();
+        f.push_column("y", Column::Float(y.to_vec())).unwrap();
+        f.set_source("sales.csv");
+        f
+    }
+
+    fn build(f: &Frame, opts: &DatasetOptions) -> Result<Dataset> {
+        Dataset::from_frame(f, opts)
+    }
+
+    fn err(f: &Frame, opts: &DatasetOptions) -> String {
+        build(f, opts).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn groups_series_in_first_appearance_order() {
+        // B's rows are split around A's: grouping is stable and keeps B first.
+        let f = frame(
+            &["B", "B", "A", "A", "B"],
+            &["1", "2", "1", "2", "3"],
+            &[1.0, 2.0, 10.0, 20.0, 3.0],
+        );
+        let d = build(&f, &DatasetOptions::default()).unwrap();
+        assert_eq!(d.ids, ["B", "A"]);
+        assert_eq!(d.offsets, [0, 3, 5]);
+        assert_eq!(d.y, [1.0, 2.0, 3.0, 10.0, 20.0]);
+        assert_eq!(d.times, [1, 2, 3, 1, 2]);
+        assert_eq!(d.mask, [1.0; 5]);
+        assert_eq!(d.freq, Freq::Integer(1));
+    }
+
+    #[test]
+    fn unsorted_rows_are_an_error_unless_sorting_is_asked() {
+        let f = frame(
+            &["A", "A", "A"],
+            &["2020-01-03", "2020-01-01", "2020-01-02"],
+            &[3.0, 1.0, 2.0],
+        );
+        let e = err(&f, &DatasetOptions::default());
+        assert!(
+            e.starts_with("sales.csv, series 'A', timestamp 2020-01-01: rows are not sorted"),
+            "{e}"
+        );
+        let opts = DatasetOptions {
+            sort: true,
+            ..DatasetOptions::default()
+        };
+        let d = build(&f, &opts).unwrap();
+        assert_eq!(d.y, [1.0, 2.0, 3.0]);
+        assert_eq!(d.freq, Freq::Days(1));
+    }
+
+    #[test]
+    fn duplicates_gaps_and_off_grid_times_name_series_and_timestamp() {
+        let dup = frame(&["A", "A", "A"], &["1", "2", "2"], &[1.0, 2.0, 3.0]);
+        let e = err(&dup, &DatasetOptions::default());
+        assert_eq!(
+            e,
+            "sales.csv, series 'A', timestamp 2: duplicate timestamp (data rows 2 and 3)"
+        );
+        let gap = frame(
+            &["A", "A", "A", "A"],
+            &["2020-01-01", "2020-02-01", "2020-05-01", "2020-06-01"],
+            &[1.0, 2.0, 5.0, 6.0],
+        );
+        let e = err(&gap, &DatasetOptions::default());
+        assert!(
+            e.contains("series 'A', timestamp 2020-05-01: gap: 2 timestamps are missing at frequency MS after 2020-02-01"),
+            "{e}"
+        );
+        let opts = DatasetOptions {
+            fill_gaps: true,
+            ..DatasetOptions::default()
+        };
+        let d = build(&gap, &opts).unwrap();
+        assert_eq!(d.y, [1.0, 2.0, 0.0, 0.0, 5.0, 6.0]);
+        assert_eq!(d.mask, [1.0, 1.0, 0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(d.times[2], parse_time(b"2020-03-01").unwrap().value);
+
+        let off = frame(
+            &["A", "A", "A"],
+            &["2020-01-01", "2020-02-01", "2020-02-15"],
+            &[1.0, 2.0, 3.0],
+        );
+        let opts = DatasetOptions {
+            freq: Some(Freq::MonthStart(1)),
+            ..DatasetOptions::default()
+        };
+        let e = err(&off, &opts);
+        assert!(
+            e.contains("timestamp 2020-02-15: timestamp is not on the MS grid after 2020-02-01"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn mixed_frequencies_name_two_series() {
+        let f = frame(
+            &["A", "A", "B", "B"],
+            &["2020-01-01", "2020-02-01", "2020-01-01", "2020-01-02"],
+            &[1.0; 4],
+        );
+        let e = err(&f, &DatasetOptions::default());
+        assert!(
+            e.contains("mixed frequencies: series 'A' is MS but series 'B' is D"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn missing_targets_are_an_error_unless_masked() {
+        let f = frame(&["A", "A", "A"], &["1", "2", "3"], &[1.0, f64::NAN, 3.0]);
+        let e = err(&f, &DatasetOptions::default());
+        assert!(
+            e.starts_with("sales.csv, series 'A', timestamp 2: the target 'y' is missing"),
+            "{e}"
+        );
+        let opts = DatasetOptions {
+            mask_missing_y: true,
+            ..DatasetOptions::default()
+        };
+        let d = build(&f, &opts).unwrap();
+        assert_eq!((d.y[1], d.mask[1]), (0.0, 0.0));
+        let f = frame(&["A", "A"], &["1", "2"], &[1.0, 1e300]);
+        assert!(err(&f, &opts).contains("not a finite f32"));
+    }
+
+    #[test]
+    fn short_series_and_empty_data_are_errors() {
+        let f = frame(
+            &["A", "A", "B", "B", "B"],
+            &["1", "2", "1", "2", "3"],
+            &[1.0; 5],
+        );
+        let opts = DatasetOptions {
+            min_length: 3,
+            ..DatasetOptions::default()
+        };
+        assert_eq!(
+            err(&f, &opts),
+            "sales.csv, series 'A': the series has 2 rows, fewer than the 3 needed"
+        );
+        let empty = frame(&[], &[], &[]);
+        assert!(err(&empty, &DatasetOptions::default()).contains("no rows"));
+        let single = frame(&["A"], &["2020-01-01"], &[1.0]);
+        assert!(err(&single, &DatasetOptions::default()).contains("cannot infer the frequency"));
+        let opts = DatasetOptions {
+            freq: Some(Freq::Integer(1)),
+            ..DatasetOptions::default()
+        };
+        assert!(err(&single, &opts).contains("parameter 'freq': '1' does not fit"));
+    }
+
+    #[test]
+    fn exogenous_columns_are_split_and_checked() {
+        let mut f = frame(&["A", "A", "B", "B"], &["1", "2", "1", "2"], &[1.0; 4]);
+        f.push_column("price", Column::Float(vec![1.0, 2.0, 3.0, 4.0]))
+            .unwrap();
+        f.push_column("promo", Column::Float(vec![0.0, 1.0, 0.0, 1.0]))
+            .unwrap();
+        f.push_column("note", Column::Text(TextColumn::default()))
+            .unwrap_err(); // wrong length: a frame invariant, not ours
+        let mut stat = Frame::new();
+        stat.push_column(
+            "unique_id",
+            Column::Text(TextColumn {
+                dict: vec!["B".into(), "A".into()],
+                codes: vec![0, 1],
+            }),
+        )
+        .unwrap();
+        stat.push_column("size", Column::Float(vec![20.0, 10.0]))
+            .unwrap();
+        let opts = DatasetOptions {
+            futr_exog: vec!["promo".into()],
+            hist_exog: vec!["price".into()],
+            static_df: Some(stat.clone()),
+            ..DatasetOptions::default()
+        };
+        let d = build(&f, &opts).unwrap();
+        assert_eq!(d.futr_exog.names, ["promo"]);
+        assert_eq!(d.futr_exog.values, [0.0, 1.0, 0.0, 1.0]);
+        assert_eq!(d.hist_exog.column(0, 4), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(d.static_exog.names, ["size"]);
+        assert_eq!(d.static_exog.values, [10.0, 20.0]); // A then B, as the series
+
+        let missing = DatasetOptions {
+            futr_exog: vec!["temperature".into()],
+            ..DatasetOptions::default()
+        };
+        assert!(err(&f, &missing).contains("no column 'temperature'"));
+        let twice = DatasetOptions {
+            futr_exog: vec!["price".into()],
+            hist_exog: vec!["price".into()],
+            ..DatasetOptions::default()
+        };
+        assert!(err(&f, &twice).contains("listed twice"));
+        let target = DatasetOptions {
+            hist_exog: vec!["y".into()],
+            ..DatasetOptions::default()
+        };
+        assert!(err(&f, &target).contains("'y' is the id, time or target column"));
+
+        let mut nan = f.clone();
+        nan.push_column("temp", Column::Float(vec![1.0, 1.0, f64::NAN, 1.0]))
+            .unwrap();
+        let opts = DatasetOptions {
+            hist_exog: vec!["temp".into()],
+            ..DatasetOptions::default()
+        };
+        assert_eq!(
+            err(&nan, &opts),
+            "sales.csv, series 'B', timestamp 1: the exogenous column 'temp' is missing (NaN or empty)"
+        );
+
+        let short_static = {
+            let mut s = Frame::new();
+            s.push_column(
+                "unique_id",
+                Column::Text(TextColumn {
+                    dict: vec!["A".into()],
+                    codes: vec![0],
+                }),
+            )
+            .unwrap();
+            s.push_column("size", Column::Float(vec![1.0])).unwrap();
+            s
+        };
+        let opts = DatasetOptions {
+            static_df: Some(short_static),
+            ..DatasetOptions::default()
+        };
+        assert_eq!(
+            err(&f, &opts),
+            "series 'B': static_df has no row for this series"
+        );
+    }
+
+    #[test]
+    fn a_text_target_is_a_column_error() {
+        let mut f = Frame::new();
+        f.push_column(
+            "unique_id",
+            Column::Text(TextColumn {
+                dict: vec!["A".into()],
+                codes: vec![0],
+            }),
+        )
+        .unwrap();
+        f.push_column(
+            "ds",
+            Column::Time(TimeColumn {
+                kind: TimeKind::Integer,
+                values: vec![1],
+                offset_minutes: None,
+            }),
+        )
+        .unwrap();
+        f.push_column(
+            "y",
+            Column::Text(TextColumn {
+                dict: vec!["x".into()],
+                codes: vec![0],
+            }),
+        )
+        .unwrap();
+        let e = Dataset::from_frame(&f, &DatasetOptions::default()).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Column);
+        assert!(e
+            .to_string()
+            .contains("column 'y' (target) must be numeric, but it holds text values"));
+    }
+}
