@@ -86,6 +86,17 @@ impl Dataset {
                 "the data have no rows (a header alone is not a dataset)",
             ));
         }
+        let given = match opts.freq {
+            Some(f) if !f.fits(time.kind) => {
+                let what = if time.kind == TimeKind::Integer {
+                    "integer time indices need an integer step such as 1"
+                } else {
+                    "dates need a calendar frequency such as D or MS, not an integer step"
+                };
+                return Err(Error::config("freq", format!("'{f}' does not fit: {what}")));
+            }
+            other => other,
+        };
         let (series_codes, mut rows, starts) = group_rows(frame, ids)?;
         let names: Vec<String> = series_codes
             .iter()
@@ -106,15 +117,7 @@ impl Dataset {
                 *out = time.values[row];
             }
         }
-        let freq = match opts.freq {
-            Some(f) if !f.fits(time.kind) => {
-                let what = if time.kind == TimeKind::Integer {
-                    "integer time indices need an integer step such as 1"
-                } else {
-                    "dates need a calendar frequency such as D or MS, not an integer step"
-                };
-                return Err(Error::config("freq", format!("'{f}' does not fit: {what}")));
-            }
+        let freq = match given {
             Some(f) => f,
             None => infer_common(&ctx, &sorted, &starts)?,
         };
