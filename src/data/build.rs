@@ -362,7 +362,7 @@ fn order_series(ctx: &Ctx, s: usize, rows: &mut [usize], sort: bool) -> Result<(
                 ctx.at(s, after),
                 format!(
                     "rows are not sorted by time: {} (data row {}) comes after {} (data row {}); \
-                     sort the file or ask for sorting",
+                     sort them (the sort option, --sort)",
                     ctx.show(after),
                     rows[i] + 1,
                     ctx.show(before),
@@ -444,7 +444,7 @@ fn series_length(
             return Err(Error::new(
                 ErrorKind::Data,
                 ctx.at(s, first),
-                format!("the first timestamp is not a {freq} date"),
+                format!("the first timestamp is not on the {freq} grid"),
             ));
         }
     }
@@ -461,7 +461,8 @@ fn series_length(
                         ctx.at(s, b),
                         format!(
                             "gap: {missing} timestamp{} missing at frequency {freq} after {} \
-                             (the first is {}); fill the gaps or fix the data",
+                             (the first is {}); fix the data or fill the gaps (the fill_gaps \
+                             option, --fill-gaps)",
                             if missing == 1 { " is" } else { "s are" },
                             ctx.show(a),
                             ctx.show(freq.advance(a, 1))
@@ -522,8 +523,8 @@ fn write_series(
                     ErrorKind::Data,
                     ctx.at(s, now),
                     format!(
-                        "the target '{}' is missing (NaN or empty); remove the row or ask \
-                         for missing targets to be masked",
+                        "the target '{}' is missing (NaN or empty); remove the row or mask \
+                         missing targets (the mask_missing_y option)",
                         opts.roles.target_col
                     ),
                 ));
@@ -559,8 +560,20 @@ fn to_f32(ctx: &Ctx, s: usize, t: i64, column: &str, v: f64) -> Result<f32> {
         Err(Error::new(
             ErrorKind::Data,
             ctx.at(s, t),
-            format!("column '{column}' holds {v}, which is not a finite f32 value"),
+            format!(
+                "column '{column}' holds {}, which is not a finite f32 value",
+                show_number(v)
+            ),
         ))
+    }
+}
+
+/// A number for a message: plain when short, in exponent form when huge or tiny.
+fn show_number(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-5..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 
@@ -624,7 +637,10 @@ fn static_block(df: &Frame, id_col: &str, names: &[String], ids: &[String]) -> R
                 return Err(Error::new(
                     ErrorKind::Data,
                     at(),
-                    format!("static column '{name}' holds {v}, not a finite value"),
+                    format!(
+                        "static column '{name}' holds {}, not a finite f32 value",
+                        show_number(v)
+                    ),
                 ));
             }
             values.push(x);
