@@ -6,7 +6,9 @@
 //! error naming the series and the timestamp (printed as the input writes it); nothing is
 //! dropped or altered silently: gaps are filled only when asked, and then masked.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::data::dataset::{Dataset, ExogBlock, StaticBlock};
 use crate::data::datetime::{time_to_string, TimeKind};
@@ -97,7 +99,7 @@ impl Dataset {
             }
             other => other,
         };
-        let (series_codes, mut rows, starts) = group_rows(frame, ids)?;
+        let (series_codes, mut order, starts) = group_rows(frame, ids)?;
         let names: Vec<String> = series_codes
             .iter()
             .map(|&c| ids.dict[c as usize].clone())
@@ -108,14 +110,15 @@ impl Dataset {
             ids: &names,
         };
 
-        // Sorted times, series after series (before any gap is filled).
-        let mut sorted = vec![0i64; rows.len()]; // (N_in,)
+        // Times in the order of `order`, series after series (before any gap is filled),
+        // gathered once: (N_in,)
+        let mut sorted: Cow<[i64]> = match &order {
+            Order::Identity => Cow::Borrowed(&time.values),
+            Order::Rows(rows) => Cow::Owned(rows.iter().map(|&r| time.values[r]).collect()),
+        };
         for s in 0..names.len() {
-            let r = &mut rows[starts[s]..starts[s + 1]];
-            order_series(&ctx, s, r, opts.sort)?;
-            for (out, &row) in sorted[starts[s]..starts[s + 1]].iter_mut().zip(r.iter()) {
-                *out = time.values[row];
-            }
+            let range = starts[s]..starts[s + 1];
+            order_series(&ctx, s, &mut order, &mut sorted, range, opts.sort)?;
         }
         let freq = match given {
             Some(f) => f,
@@ -162,17 +165,22 @@ impl Dataset {
             hist: vec![0.0; hist.len() * n],
         };
         for s in 0..names.len() {
-            write_series(
-                &ctx,
-                s,
-                &rows[starts[s]..starts[s + 1]],
-                offsets[s],
-                freq,
-                target,
-                (&futr, &hist),
-                opts,
-                &mut out,
-            )?;
+            let (range, o) = (starts[s]..starts[s + 1], offsets[s]);
+            let exog = (&futr[..], &hist[..]);
+            if offsets[s + 1] - o != range.len() {
+                write_series(
+                    &ctx, s, &order, range, o, freq, target, exog, opts, &mut out,
+                )?;
+                continue;
+            }
+            out.times[o..o + range.len()].copy_from_slice(&sorted[range.clone()]);
+            match &order {
+                Order::Rows(rows) => {
+                    let rows = rows[range].iter().copied();
+                    write_rows(&ctx, s, rows, o, target, exog, opts, &mut out)?
+                }
+                Order::Identity => write_rows(&ctx, s, range, o, target, exog, opts, &mut out)?,
+            }
         }
         let static_exog = match &opts.static_df {
             Some(df) => static_block(df, &roles.id_col, &opts.stat_exog, &names)?,
@@ -302,17 +310,45 @@ fn exog_columns<'a>(
     Ok(out)
 }
 
+/// The input rows of the series, series after series, each series in time order.
+enum Order {
+    /// The input order itself (the usual case: no index array is built).
+    Identity,
+    /// Input row indices: (N_in,).
+    Rows(Vec<usize>),
+}
+
+impl Order {
+    /// The input row at position `p`.
+    #[inline]
+    fn row(&self, p: usize) -> usize {
+        match self {
+            Order::Identity => p,
+            Order::Rows(rows) => rows[p],
+        }
+    }
+}
+
 /// Groups rows by series in order of first appearance: (dictionary code of each series,
-/// row indices series after series, where each series starts in them (S + 1 entries)).
+/// the rows series after series, where each series starts in them (S + 1 entries)).
 /// Rows keep their input order within a series (the counting sort is stable).
-fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Vec<usize>, Vec<usize>)> {
+fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Order, Vec<usize>)> {
     const UNSEEN: u32 = u32::MAX;
     let mut series_of_code = vec![UNSEEN; ids.dict.len()];
     let mut codes_in_order: Vec<u32> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
     let mut contiguous = true;
     let mut prev = UNSEEN;
+    let mut run = 0usize; // rows of the current run of equal codes not yet counted
     for &code in &ids.codes {
+        if code == prev {
+            run += 1; // the usual case: the same series as the previous row
+            continue;
+        }
+        if prev != UNSEEN {
+            counts[series_of_code[prev as usize] as usize] += run;
+        }
+        run = 1;
         let slot = series_of_code.get_mut(code as usize).ok_or_else(|| {
             Error::new(
                 ErrorKind::Column,
@@ -324,19 +360,29 @@ fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Vec<usize>, 
             *slot = codes_in_order.len() as u32;
             codes_in_order.push(code);
             counts.push(0);
-        } else if code != prev {
+        } else {
             contiguous = false; // a series comes back after another one
         }
-        counts[*slot as usize] += 1;
         prev = code;
+    }
+    if prev != UNSEEN {
+        counts[series_of_code[prev as usize] as usize] += run;
+    }
+    if counts.iter().sum::<usize>() != ids.codes.len() {
+        // Only a frame built by hand can get here (a code of u32::MAX).
+        return Err(Error::new(
+            ErrorKind::Column,
+            frame.location(),
+            "the id column has codes outside its dictionary",
+        ));
     }
     let mut starts = Vec::with_capacity(counts.len() + 1);
     starts.push(0);
     for c in &counts {
         starts.push(starts.last().copied().unwrap_or(0) + c);
     }
-    let rows: Vec<usize> = if contiguous {
-        (0..ids.codes.len()).collect()
+    let order = if contiguous {
+        Order::Identity
     } else {
         let mut next = starts.clone();
         let mut rows = vec![0usize; ids.codes.len()];
@@ -345,41 +391,70 @@ fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Vec<usize>, 
             rows[next[s]] = row;
             next[s] += 1;
         }
-        rows
+        Order::Rows(rows)
     };
-    Ok((codes_in_order, rows, starts))
+    Ok((codes_in_order, order, starts))
 }
 
-/// Checks that series `s` (its `rows`) is strictly increasing in time, sorting it first when
-/// asked; a duplicate timestamp is an error either way.
-fn order_series(ctx: &Ctx, s: usize, rows: &mut [usize], sort: bool) -> Result<()> {
+/// Checks that series `s` (positions `range` of `order`, whose times are `sorted[range]`)
+/// is strictly increasing in time, sorting it first when asked (which builds the row index);
+/// a duplicate timestamp is an error either way.
+fn order_series(
+    ctx: &Ctx,
+    s: usize,
+    order: &mut Order,
+    sorted: &mut Cow<[i64]>,
+    range: Range<usize>,
+    sort: bool,
+) -> Result<()> {
     let t = &ctx.time.values;
-    if let Some(i) = (1..rows.len()).find(|&i| t[rows[i]] < t[rows[i - 1]]) {
-        if !sort {
-            let (before, after) = (t[rows[i - 1]], t[rows[i]]);
-            return Err(Error::new(
-                ErrorKind::Data,
-                ctx.at(s, after),
-                format!(
-                    "rows are not sorted by time: {} (data row {}) comes after {} (data row {}); \
-                     sort them (the sort option, --sort)",
-                    ctx.show(after),
-                    rows[i] + 1,
-                    ctx.show(before),
-                    rows[i - 1] + 1
-                ),
-            ));
+    // The first position whose time does not increase.
+    let first_bad = |times: &[i64]| {
+        times[range.clone()]
+            .windows(2)
+            .position(|w| w[1] <= w[0])
+            .map(|i| range.start + i + 1)
+    };
+    let mut bad = first_bad(sorted);
+    if let Some(p) = bad {
+        let (before, after) = (order.row(p - 1), order.row(p));
+        if t[after] < t[before] {
+            if !sort {
+                return Err(Error::new(
+                    ErrorKind::Data,
+                    ctx.at(s, t[after]),
+                    format!(
+                        "rows are not sorted by time: {} (data row {}) comes after {} (data row \
+                         {}); sort them (the sort option, --sort)",
+                        ctx.show(t[after]),
+                        after + 1,
+                        ctx.show(t[before]),
+                        before + 1
+                    ),
+                ));
+            }
+            if let Order::Identity = order {
+                *order = Order::Rows((0..t.len()).collect());
+            }
+            if let Order::Rows(rows) = order {
+                let rows = &mut rows[range.clone()];
+                rows.sort_by_key(|&r| t[r]);
+                for (dst, &r) in sorted.to_mut()[range.clone()].iter_mut().zip(rows.iter()) {
+                    *dst = t[r];
+                }
+            }
+            bad = first_bad(sorted);
         }
-        rows.sort_by_key(|&r| t[r]);
     }
-    if let Some(i) = (1..rows.len()).find(|&i| t[rows[i]] == t[rows[i - 1]]) {
+    if let Some(p) = bad {
+        let (a, b) = (order.row(p - 1), order.row(p));
         return Err(Error::new(
             ErrorKind::Data,
-            ctx.at(s, t[rows[i]]),
+            ctx.at(s, t[b]),
             format!(
                 "duplicate timestamp (data rows {} and {})",
-                rows[i - 1].min(rows[i]) + 1,
-                rows[i - 1].max(rows[i]) + 1
+                a.min(b) + 1,
+                a.max(b) + 1
             ),
         ));
     }
@@ -449,8 +524,12 @@ fn series_length(
         }
     }
     let mut len = times.len();
+    let fixed = freq.fixed_step();
     for w in times.windows(2) {
         let (a, b) = (w[0], w[1]);
+        if fixed.is_some() && b.checked_sub(a) == fixed {
+            continue; // the usual case, without the general grid arithmetic
+        }
         match freq.steps_between(a, b) {
             Some(1) => {}
             Some(k) if k > 1 => {
@@ -487,13 +566,74 @@ fn series_length(
     Ok(len)
 }
 
-/// Writes series `s` (its sorted `rows`) from output row `o`, filling gaps (masked, exogenous
-/// values 0) and checking values.
+/// Writes the values of series `s`, which has no gaps, from output row `o` (its times are
+/// already written): its input `rows` in time order. Column by column, so each loop is a
+/// plain gather (a sequential read when the input is already in order).
+#[allow(clippy::too_many_arguments)]
+fn write_rows(
+    ctx: &Ctx,
+    s: usize,
+    rows: impl Iterator<Item = usize> + Clone,
+    o: usize,
+    target: &[f64],
+    (futr, hist): (&ExogCols, &ExogCols),
+    opts: &DatasetOptions,
+    out: &mut Columns,
+) -> Result<()> {
+    let n = out.times.len();
+    let t = &ctx.time.values;
+    let target_name = opts.roles.target_col.as_str();
+    for ((y, m), row) in out.y[o..]
+        .iter_mut()
+        .zip(&mut out.mask[o..])
+        .zip(rows.clone())
+    {
+        let x = target[row] as f32;
+        if x.is_finite() {
+            (*y, *m) = (x, 1.0);
+        } else if !(x.is_nan() && opts.mask_missing_y) {
+            return Err(bad_value(ctx, s, t[row], target_name, target[row], true));
+        }
+    }
+    for (block, cols) in [(&mut out.futr, futr), (&mut out.hist, hist)] {
+        for (c, (name, values)) in cols.iter().enumerate() {
+            for (dst, row) in block[c * n + o..].iter_mut().zip(rows.clone()) {
+                let x = values[row] as f32;
+                if !x.is_finite() {
+                    return Err(bad_value(ctx, s, t[row], name, values[row], false));
+                }
+                *dst = x;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The error for a value that is not a finite `f32`: missing (NaN) or out of range.
+#[cold]
+fn bad_value(ctx: &Ctx, s: usize, t: i64, column: &str, v: f64, is_target: bool) -> Error {
+    let message = match (v.is_nan(), is_target) {
+        (true, true) => format!(
+            "the target '{column}' is missing (NaN or empty); remove the row or mask \
+             missing targets (the mask_missing_y option)"
+        ),
+        (true, false) => format!("the exogenous column '{column}' is missing (NaN or empty)"),
+        (false, _) => format!(
+            "column '{column}' holds {}, which is not a finite f32 value",
+            show_number(v)
+        ),
+    };
+    Error::new(ErrorKind::Data, ctx.at(s, t), message)
+}
+
+/// Writes series `s` (positions `range` of `order`) from output row `o`, filling gaps
+/// (masked, exogenous values 0) and checking values.
 #[allow(clippy::too_many_arguments)]
 fn write_series(
     ctx: &Ctx,
     s: usize,
-    rows: &[usize],
+    order: &Order,
+    range: Range<usize>,
     mut o: usize,
     freq: Freq,
     target: &[f64],
@@ -503,69 +643,43 @@ fn write_series(
 ) -> Result<()> {
     let n = out.times.len();
     let t = &ctx.time.values;
+    let fixed = freq.fixed_step();
     let mut prev: Option<i64> = None;
-    for &row in rows {
+    for p in range {
+        let row = order.row(p);
         let now = t[row];
-        if let Some(p) = prev {
-            // Validated by `series_length`: on the grid, and only a gap when filling.
-            let k = freq.steps_between(p, now).unwrap_or(1);
-            for j in 1..k {
-                out.times[o] = freq.advance(p, j);
-                o += 1; // y, mask and exogenous values stay 0
+        match prev {
+            Some(before) if fixed.is_none() || now.checked_sub(before) != fixed => {
+                // Validated by `series_length`: on the grid, and only a gap when filling.
+                let k = freq.steps_between(before, now).unwrap_or(1);
+                for j in 1..k {
+                    out.times[o] = freq.advance(before, j);
+                    o += 1; // y, mask and exogenous values stay 0
+                }
             }
+            _ => {}
         }
         prev = Some(now);
         out.times[o] = now;
-        let v = target[row];
-        if v.is_nan() {
-            if !opts.mask_missing_y {
-                return Err(Error::new(
-                    ErrorKind::Data,
-                    ctx.at(s, now),
-                    format!(
-                        "the target '{}' is missing (NaN or empty); remove the row or mask \
-                         missing targets (the mask_missing_y option)",
-                        opts.roles.target_col
-                    ),
-                ));
-            }
-        } else {
-            out.y[o] = to_f32(ctx, s, now, &opts.roles.target_col, v)?;
-            out.mask[o] = 1.0;
+        let x = target[row] as f32;
+        if x.is_finite() {
+            (out.y[o], out.mask[o]) = (x, 1.0);
+        } else if !(x.is_nan() && opts.mask_missing_y) {
+            let name = &opts.roles.target_col;
+            return Err(bad_value(ctx, s, now, name, target[row], true));
         }
         for (block, cols) in [(&mut out.futr, futr), (&mut out.hist, hist)] {
             for (c, (name, values)) in cols.iter().enumerate() {
-                let v = values[row];
-                if v.is_nan() {
-                    return Err(Error::new(
-                        ErrorKind::Data,
-                        ctx.at(s, now),
-                        format!("the exogenous column '{name}' is missing (NaN or empty)"),
-                    ));
+                let x = values[row] as f32;
+                if !x.is_finite() {
+                    return Err(bad_value(ctx, s, now, name, values[row], false));
                 }
-                block[c * n + o] = to_f32(ctx, s, now, name, v)?;
+                block[c * n + o] = x;
             }
         }
         o += 1;
     }
     Ok(())
-}
-
-/// `v` as `f32`, or an error when it is infinite or beyond `f32`'s range.
-fn to_f32(ctx: &Ctx, s: usize, t: i64, column: &str, v: f64) -> Result<f32> {
-    let x = v as f32;
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        Err(Error::new(
-            ErrorKind::Data,
-            ctx.at(s, t),
-            format!(
-                "column '{column}' holds {}, which is not a finite f32 value",
-                show_number(v)
-            ),
-        ))
-    }
 }
 
 /// A number for a message: plain when short, in exponent form when huge or tiny.
@@ -949,5 +1063,77 @@ mod tests {
         assert!(e
             .to_string()
             .contains("column 'y' (target) must be numeric, but it holds text values"));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Shuffled rows of several series, with some rows dropped: with sorting and gap
+        /// filling, the dataset is every series on its full daily grid, in first-appearance
+        /// order, masked exactly where rows were dropped.
+        #[test]
+        fn shuffled_rows_with_gaps_rebuild_the_grid(
+            lens in prop::collection::vec(2usize..12, 1..5),
+            seed in any::<u64>(),
+        ) {
+            // Full grid: series k has lens[k] days from 2020-01-0(k+1); y = 100k + i.
+            let mut rows: Vec<(usize, usize)> = lens
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &n)| (0..n).map(move |i| (k, i)))
+                .collect();
+            let mut state = seed | 1;
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
+            for i in (1..rows.len()).rev() {
+                rows.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            // Drop interior rows (never a series' first or last, so the grid is unchanged).
+            let kept: Vec<(usize, usize)> = rows
+                .iter()
+                .copied()
+                .filter(|&(k, i)| i == 0 || i == lens[k] - 1 || next() % 3 != 0)
+                .collect();
+            let day = |k: usize, i: usize| format!("2020-01-{:02}", k + i + 1);
+            let ids: Vec<String> = kept.iter().map(|&(k, _)| format!("s{k}")).collect();
+            let times: Vec<String> = kept.iter().map(|&(k, i)| day(k, i)).collect();
+            let ys: Vec<f64> = kept.iter().map(|&(k, i)| (100 * k + i) as f64).collect();
+            let f = frame(
+                &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+                &times.iter().map(String::as_str).collect::<Vec<_>>(),
+                &ys,
+            );
+            let opts = DatasetOptions {
+                sort: true,
+                fill_gaps: true,
+                freq: Some(Freq::Days(1)),
+                ..DatasetOptions::default()
+            };
+            let d = Dataset::from_frame(&f, &opts).unwrap();
+            let mut order: Vec<usize> = Vec::new();
+            for &(k, _) in &kept {
+                if !order.contains(&k) {
+                    order.push(k);
+                }
+            }
+            prop_assert_eq!(d.n_series(), order.len());
+            for (s, &k) in order.iter().enumerate() {
+                prop_assert_eq!(&d.ids[s], &format!("s{k}"));
+                prop_assert_eq!(d.len_of(s), lens[k]);
+                for i in 0..lens[k] {
+                    let present = kept.contains(&(k, i));
+                    let at = d.range(s).start + i;
+                    prop_assert_eq!(d.show_time(d.times[at]), day(k, i));
+                    prop_assert_eq!(d.mask[at], if present { 1.0 } else { 0.0 });
+                    prop_assert_eq!(d.y[at], if present { (100 * k + i) as f32 } else { 0.0 });
+                }
+            }
+        }
     }
 }
