@@ -5,6 +5,9 @@
 //! regular at `freq` (gaps filled and masked, or rejected, when the dataset is built).
 //! Values are `f32`, the precision models compute in. Exogenous columns are stored one column
 //! after another (column-major), so a window of one column is one contiguous slice.
+//!
+//! Built from a long-format frame by [`Dataset::from_frame`] (in [`crate::data::build`]),
+//! which validates the data and names the series and timestamp of any problem.
 
 use crate::data::datetime::TimeKind;
 use crate::data::freq::Freq;
