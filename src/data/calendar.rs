@@ -281,6 +281,37 @@ mod tests {
         );
     }
 
+    /// pandas' accessors on 488 datetimes (random ones from 1900 to 2100, and year ends),
+    /// written by `tools/pandas_calendar_fixture.py`.
+    #[test]
+    fn raw_values_match_a_pandas_fixture() {
+        let text = include_str!("../../tests/fixtures/pandas/calendar.csv");
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let features: Vec<CalendarFeature> = header[1..]
+            .iter()
+            .map(|name| CalendarFeature::parse(name).unwrap())
+            .collect();
+        assert_eq!(features.len(), CalendarFeature::ALL.len());
+        let mut rows = 0;
+        for line in lines {
+            let fields: Vec<&str> = line.split(',').collect();
+            let c = Civil::from_micros(parse_time(fields[0].as_bytes()).unwrap().value);
+            for (feature, want) in features.iter().zip(&fields[1..]) {
+                let got = feature.value(&c, Encoding::Raw);
+                assert_eq!(
+                    got.to_string(),
+                    *want,
+                    "{} of {}",
+                    feature.name(),
+                    fields[0]
+                );
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 488);
+    }
+
     #[test]
     fn integer_indices_have_no_calendar() {
         let mut out = [0.0; 2];
