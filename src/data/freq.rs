@@ -528,6 +528,38 @@ mod tests {
         );
     }
 
+    /// pandas' `date_range` and `infer_freq` for 19 aliases from random starts, written by
+    /// `tools/pandas_date_range_fixture.py`: our grid steps, future times and inferred names
+    /// must agree (pandas' anchored quarters such as QE-NOV, which we have no name for, must
+    /// still give the same grid).
+    #[test]
+    fn matches_pandas_date_range_and_infer_freq() {
+        let text = include_str!("../../tests/fixtures/pandas/date_range.txt");
+        let mut lines = 0;
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split('|').collect();
+            let (alias, inferred) = (fields[0], fields[1]);
+            let times: Vec<i64> = fields[2..].iter().map(|f| t(f)).collect();
+            let freq = Freq::parse(alias).unwrap();
+            assert!(freq.is_on_grid(times[0]), "{line}");
+            let mut ours = vec![times[0]];
+            freq.future_times(times[0], times.len() - 1, &mut ours);
+            assert_eq!(ours, times, "{alias} from {}", fields[2]);
+            assert_eq!(freq.steps_between(times[0], times[7]), Some(7), "{line}");
+            let found = Freq::infer(&times, TimeKind::DateTime).unwrap();
+            match Freq::parse(inferred) {
+                Ok(named) => assert_eq!(found.to_string(), named.to_string(), "{line}"),
+                Err(_) => {
+                    let mut again = vec![times[0]];
+                    found.future_times(times[0], 7, &mut again);
+                    assert_eq!(again, times, "{line}");
+                }
+            }
+            lines += 1;
+        }
+        assert_eq!(lines, 114);
+    }
+
     fn any_freq() -> impl Strategy<Value = Freq> {
         (1u32..5, 0u8..7, 0..11).prop_map(|(n, wd, which)| match which {
             0 => Freq::Integer(n as i64),
