@@ -4,11 +4,15 @@
 //! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
 //! gathered into a preplanned buffer → temporal scaler.
 
+pub mod csv;
 pub mod dataset;
 pub mod datetime;
+pub mod float;
 pub mod frame;
+pub mod frame_io;
 pub mod freq;
 
+pub use csv::CsvOptions;
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
 pub use freq::Freq;
