@@ -6,12 +6,16 @@
 
 pub mod build;
 pub mod calendar;
+pub mod csv;
 pub mod dataset;
 pub mod datetime;
+pub mod float;
 pub mod frame;
+pub mod frame_io;
 pub mod freq;
 
 pub use build::DatasetOptions;
+pub use csv::CsvOptions;
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
 pub use freq::Freq;
