@@ -2,12 +2,14 @@
 //!
 //! [`run`] takes the arguments (without the program name) and the output streams, and returns
 //! the exit code: 0 on success, 2 for a usage mistake (unknown command or option, bad value,
-//! an invalid `NEURO_DIVERGENT_ISA`), 1 when the output cannot be written.
+//! an invalid `NEURO_DIVERGENT_ISA`), 1 for bad input data (a malformed file, invalid series)
+//! or when the output cannot be written.
 //! It never panics on user input.
 
 mod args;
 mod bench;
 mod info;
+mod inspect;
 pub mod json;
 pub mod kernel_bench;
 pub mod machine;
@@ -21,6 +23,28 @@ use args::{Arg, Args, UsageError};
 /// Exit code of a usage mistake.
 pub const EXIT_USAGE: i32 = 2;
 
+/// Exit code of bad input data (and of output that cannot be written).
+pub const EXIT_INPUT: i32 = 1;
+
+/// Why a command failed: a usage mistake (exit 2) or the input data (exit 1).
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Usage(UsageError),
+    Input(crate::error::Error),
+}
+
+impl From<UsageError> for Failure {
+    fn from(e: UsageError) -> Failure {
+        Failure::Usage(e)
+    }
+}
+
+impl From<crate::error::Error> for Failure {
+    fn from(e: crate::error::Error) -> Failure {
+        Failure::Input(e)
+    }
+}
+
 const MAIN_HELP: &str = "\
 neuro-divergent: neural time-series forecasting on a zero-dependency numerics engine
 
@@ -28,6 +52,7 @@ Usage: neuro-divergent <COMMAND> [OPTIONS]
 
 Commands:
   info            Version, CPU, detected and active ISA, usable ISAs, threads
+  inspect FILE    Validate a long-format CSV file; per-series counts, dates, frequency, stats
   bench kernels   sgemm GFLOP/s, elementwise Gelem/s and the measured f32 peak per ISA
   help [COMMAND]  Print this help, or a command's help
 
@@ -58,9 +83,13 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = dispatch(argv, &mut text, err);
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     match (result, written) {
-        (Err(usage), _) => {
+        (Err(Failure::Usage(usage)), _) => {
             let _ = writeln!(err, "{usage}");
             EXIT_USAGE
+        }
+        (Err(Failure::Input(e)), _) => {
+            let _ = writeln!(err, "error: {e}");
+            EXIT_INPUT
         }
         (Ok(()), Ok(())) => 0,
         // `neuro-divergent info | head -1` is not a failure.
@@ -74,7 +103,7 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 
 /// Parses the command word and hands the rest to the command. Output goes to `out` (printed
 /// by [`run`] once complete, so that an error never leaves half a report behind).
-fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), UsageError> {
+fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
     if argv.first().map(String::as_str) == Some("-V") {
         out.push_str(&format!("neuro-divergent {}\n", env!("CARGO_PKG_VERSION")));
         return Ok(());
@@ -86,14 +115,17 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
         Some(Arg::Long("version", None)) => {
             out.push_str(&format!("neuro-divergent {}\n", env!("CARGO_PKG_VERSION")));
         }
-        Some(Arg::Long(name, _)) => return Err(args.unknown_option(name)),
+        Some(Arg::Long(name, _)) => return Err(args.unknown_option(name).into()),
         Some(Arg::Word("info")) => info::run(&argv[1..], out)?,
         Some(Arg::Word("bench")) => bench::run(&argv[1..], out, err)?,
+        Some(Arg::Word("inspect")) => inspect::run(&argv[1..], out)?,
         Some(Arg::Word("help")) => help(&argv[1..], out)?,
         Some(Arg::Word(other)) => {
-            return Err(args.error(format!(
-                "unknown command `{other}` (commands: info, bench kernels, help)"
-            )))
+            return Err(args
+                .error(format!(
+                    "unknown command `{other}` (commands: info, inspect, bench kernels, help)"
+                ))
+                .into())
         }
     }
     Ok(())
@@ -105,6 +137,7 @@ fn help(words: &[String], out: &mut String) -> Result<(), UsageError> {
     let text = match words.as_slice() {
         [] => MAIN_HELP,
         ["info"] => info::HELP,
+        ["inspect"] => inspect::HELP,
         ["bench"] => bench::HELP,
         ["bench", "kernels"] => bench::KERNELS_HELP,
         _ => {
@@ -164,6 +197,8 @@ mod tests {
             &["bench", "kernels", "-h"],
             &["help", "bench", "kernels"],
             &["help", "info"],
+            &["inspect", "--help"],
+            &["help", "inspect"],
         ] {
             let (code, out, err) = cli(argv);
             assert_eq!(code, 0, "{argv:?}: {err}");
