@@ -20,9 +20,27 @@
 //! Every layer's backward is checked against finite differences with [`gradcheck`], and its
 //! forward and backward against the scalar reference on every ISA the CPU has.
 
+pub mod activation;
+pub mod decomposition;
+pub mod dropout;
+pub mod embedding;
+pub mod glu;
 pub mod gradcheck;
+pub mod interpolate;
+pub mod layernorm;
 pub mod linear;
 pub mod params;
+pub mod pool;
+pub mod prelu;
 
+pub use activation::{activation_by_name, ActivationLayer, NamedActivation};
+pub use decomposition::SeriesDecomp;
+pub use dropout::Dropout;
+pub use embedding::Embedding;
+pub use glu::Glu;
+pub use interpolate::{Interpolate, InterpolationMode};
+pub use layernorm::LayerNorm;
 pub use linear::Linear;
 pub use params::{Init, ParamLayout, ParamRange, ParamStore};
+pub use pool::{Pool1d, PoolKind};
+pub use prelu::PRelu;
