@@ -247,6 +247,21 @@ mod tests {
             assert!(close(&dx, &want_dx), "{dx:?}");
             assert!(close(store.grad("ln.weight").unwrap(), &want_dw));
             assert!(close(store.grad("ln.bias").unwrap(), &want_db));
+            // Without dx (a first layer), the parameter gradients are the same.
+            store.zero_grads();
+            let mut scratch = vec![0.0; ln.scratch_len(2)];
+            ln.backward(
+                k,
+                &store.values,
+                &mut store.grads,
+                &x,
+                &cache,
+                &w,
+                None,
+                &mut scratch,
+            );
+            assert!(close(store.grad("ln.weight").unwrap(), &want_dw));
+            assert!(close(store.grad("ln.bias").unwrap(), &want_db));
         }
     }
 }

@@ -466,6 +466,28 @@ mod tests {
     }
 
     #[test]
+    fn count_include_pad_false_and_nan_match_pytorch() {
+        // PyTorch: nn.AvgPool1d(3, 2, padding=1, ceil_mode=True, count_include_pad=False) on
+        // the x of `values_and_gradients_match_pytorch`, w = [1, 2, 3, 4].
+        let x = [3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0];
+        let mut pool = Pool1d::new(PoolKind::Avg, 7, 1, 3, Some(2), 1, true).unwrap();
+        pool.count_include_pad = false;
+        let (mut y, mut dx) = ([0.0; 4], [0.0; 7]);
+        pool.forward(&x, &mut y, &mut []);
+        pool.backward(&[], &[1.0, 2.0, 3.0, 4.0], &mut dx);
+        let want_y = [1.0, 1.333_333_4, 1.666_666_6, 5.5];
+        let want_dx = [0.5, 1.166_666_7, 0.666_666_7, 1.666_666_7, 1.0, 3.0, 2.0];
+        for (a, b) in y.iter().zip(want_y).chain(dx.iter().zip(want_dx)) {
+            assert!((a - b).abs() < 1e-6, "{y:?} {dx:?}");
+        }
+        // nn.MaxPool1d(2) on [1, nan, 3, 2] gives [nan, 3]: a NaN wins its window.
+        let pool = Pool1d::new(PoolKind::Max, 4, 1, 2, None, 0, false).unwrap();
+        let (mut y, mut cache) = ([0.0; 2], [0.0; 2]);
+        pool.forward(&[1.0, f32::NAN, 3.0, 2.0], &mut y, &mut cache);
+        assert!(y[0].is_nan() && y[1] == 3.0 && cache == [1.0, 2.0]);
+    }
+
+    #[test]
     fn channels_last_pools_each_channel_separately() {
         // (N=1, T=4, C=2), NHITS-style k = 2: channel 0 is 1,5,2,0; channel 1 is -1,-2,7,8.
         let pool = Pool1d::nhits(PoolKind::Max, 4, 2, 2).unwrap();
