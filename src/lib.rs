@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod io;
 pub mod monitoring;
 pub mod nn;
 pub mod rng;
