@@ -23,6 +23,7 @@ pub mod monitoring;
 pub mod nn;
 pub mod rng;
 pub mod tensor;
+pub mod workloads;
 
 pub use error::{Error, ErrorKind, Result};
 
