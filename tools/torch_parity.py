@@ -80,6 +80,168 @@ def linear_tanh_nobias():
     return {"d_in": 6, "d_out": 3, "rows": 4, "activation": "Tanh"}, run(m, [x], {}, input_names=["x"])
 
 
+@fixture
+def layernorm():
+    torch.manual_seed(2)
+    m = torch.nn.LayerNorm(6)
+    with torch.no_grad():  # non-trivial affine, so its gradients are tested
+        m.weight.uniform_(0.5, 1.5)
+        m.bias.uniform_(-0.5, 0.5)
+    x = torch.randn(4, 6) * 2 + 0.5
+    return {"rows": 4, "d": 6, "eps": 1e-5}, run(m, [x], {}, input_names=["x"])
+
+
+class CausalConv(torch.nn.Module):
+    """nn.Conv1d on an input left-padded by (K-1)*dilation, as NeuralForecast's CausalConv1d
+    (padding then chomping the right end) computes it."""
+
+    def __init__(self, c_in, c_out, k, dilation):
+        super().__init__()
+        self.pad = (k - 1) * dilation
+        self.conv = torch.nn.Conv1d(c_in, c_out, k, dilation=dilation)
+
+    def forward(self, x):  # x (B, C, T)
+        return self.conv(torch.nn.functional.pad(x, (self.pad, 0)))
+
+
+@fixture
+def conv1d_causal():
+    torch.manual_seed(3)
+    m = CausalConv(3, 4, 3, 2)
+    x = torch.randn(2, 3, 7)
+    meta = {"batch": 2, "c_in": 3, "c_out": 4, "kernel": 3, "dilation": 2, "t": 7,
+            "layout": "PyTorch (B, C, T); transpose to our (B, T, C)"}
+    return meta, run(m, [x], {}, input_names=["x"])
+
+
+def recurrent(cls, seed, **kw):
+    torch.manual_seed(seed)
+    m = cls(input_size=3, hidden_size=5, num_layers=2, batch_first=True, **kw)
+    x = torch.randn(2, 4, 3)
+    meta = {"batch": 2, "t": 4, "c_in": 3, "d": 5, "layers": 2, "returns": "all hidden states of the last layer (B, T, D)"}
+    meta.update({k: v for k, v in kw.items()})
+    return meta, run(m, [x], {}, out_fn=lambda out: out[0], input_names=["x"])
+
+
+@fixture
+def lstm():
+    return recurrent(torch.nn.LSTM, 4)
+
+
+@fixture
+def gru():
+    return recurrent(torch.nn.GRU, 5)
+
+
+@fixture
+def rnn_tanh():
+    return recurrent(torch.nn.RNN, 6, nonlinearity="tanh")
+
+
+class SelfAttention(torch.nn.Module):
+    def __init__(self, e, heads, causal):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(e, heads, batch_first=True)
+        self.causal = causal
+
+    def forward(self, q, k, v):
+        t = q.shape[1]
+        mask = torch.triu(torch.ones(t, t, dtype=torch.bool), 1) if self.causal else None
+        return self.mha(q, k, v, attn_mask=mask, need_weights=False)[0]
+
+
+@fixture
+def mha_causal():
+    torch.manual_seed(7)
+    m = SelfAttention(8, 2, True)
+    q, k, v = torch.randn(2, 5, 8), torch.randn(2, 5, 8), torch.randn(2, 5, 8)
+    meta = {"batch": 2, "t": 5, "e": 8, "heads": 2, "causal": 1, "inputs": "q, k, v (B, T, E), batch_first"}
+    return meta, run(m, [q, k, v], {}, input_names=["q", "k", "v"])
+
+
+def nf_tft():
+    from neuralforecast.models import tft
+    return tft
+
+
+@fixture
+def grn_context():
+    torch.manual_seed(8)
+    m = nf_tft().GRN(input_size=4, hidden_size=6, output_size=3, context_hidden_size=2, dropout=0.0)
+    a, c = torch.randn(2, 3, 4), torch.randn(2, 2)
+    meta = {"batch": 2, "t": 3, "input_size": 4, "hidden": 6, "output": 3, "context": 2,
+            "source": "neuralforecast.models.tft.GRN (LayerNorm eps 1e-3, ELU)"}
+    return meta, run(m, [a, c], {}, input_names=["a", "c"])
+
+
+@fixture
+def interpretable_mha():
+    torch.manual_seed(9)
+    m = nf_tft().InterpretableMultiHeadAttention(n_head=2, hidden_size=6, example_length=5, attn_dropout=0.0, dropout=0.0)
+    x = torch.randn(2, 5, 6)
+    meta = {"batch": 2, "t": 5, "hidden": 6, "heads": 2, "causal": 1,
+            "source": "neuralforecast.models.tft.InterpretableMultiHeadAttention, output 0"}
+    return meta, run(m, [x], {}, out_fn=lambda out: out[0], input_names=["x"])
+
+
+class LossModule(torch.nn.Module):
+    def __init__(self, loss, needs_insample):
+        super().__init__()
+        self.loss = loss
+        self.needs_insample = needs_insample
+
+    def forward(self, y_hat, y, mask, y_insample):
+        if self.needs_insample:
+            return self.loss(y=y, y_hat=y_hat, mask=mask, y_insample=y_insample).reshape(1)
+        return self.loss(y=y, y_hat=y_hat, mask=mask).reshape(1)
+
+
+def loss_fixture(name, loss, seed, n_outputs=1, needs_insample=False, zeros=False):
+    torch.manual_seed(seed)
+    b, h, l = 3, 4, 8
+    y = torch.randn(b, h, 1) * 2 + 1
+    if zeros:  # exercise the zero-denominator handling (MAPE, SMAPE)
+        y[0, 0, 0] = 0.0
+    y_hat = torch.randn(b, h, n_outputs) * 2 + 1
+    if zeros:
+        y_hat[0, 0, :] = 0.0
+    mask = (torch.rand(b, h, 1) > 0.2).float()
+    y_insample = torch.randn(b, l) * 3
+    m = LossModule(loss, needs_insample)
+    meta = {"batch": b, "h": h, "outputs": n_outputs, "input_size": l, "loss": name,
+            "inputs": "y_hat (B, H, n_outputs) requires grad; y, mask (B, H, 1) and y_insample (B, L) do not"}
+    y_hat.requires_grad_(True)
+    out = m(y_hat, y, mask, y_insample)
+    d_out = torch.tensor([0.7])
+    (out * d_out).sum().backward()
+    tensors = {"y_hat": y_hat, "y": y, "mask": mask, "y_insample": y_insample, "output": out,
+               "d_out": d_out, "grad.y_hat": y_hat.grad}
+    return meta, tensors
+
+
+def losses():
+    from neuralforecast.losses import pytorch as L
+    return L
+
+
+for _seed, (_name, _make, _kw) in enumerate([
+    ("loss_mae", lambda L: L.MAE(), {}),
+    ("loss_mse", lambda L: L.MSE(), {}),
+    ("loss_rmse", lambda L: L.RMSE(), {}),
+    ("loss_mape", lambda L: L.MAPE(), {"zeros": True}),
+    ("loss_smape", lambda L: L.SMAPE(), {"zeros": True}),
+    ("loss_mase", lambda L: L.MASE(seasonality=2), {"needs_insample": True}),
+    ("loss_huber", lambda L: L.HuberLoss(delta=1.0), {}),
+    ("loss_tukey", lambda L: L.TukeyLoss(c=4.685), {}),
+    ("loss_quantile", lambda L: L.QuantileLoss(q=0.3), {}),
+    ("loss_mq", lambda L: L.MQLoss(level=[80, 90]), {"n_outputs": 5}),
+], start=100):
+    def _gen(_name=_name, _make=_make, _kw=_kw, _seed=_seed):
+        return loss_fixture(_name, _make(losses()), seed=_seed, **_kw)
+    _gen.__name__ = _name
+    GENERATORS[_name] = _gen
+
+
 def main():
     out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/torch")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ mod info;
 pub mod json;
 pub mod kernel_bench;
 pub mod machine;
+mod model_bench;
 mod report;
 pub mod timing;
 
@@ -29,6 +30,7 @@ Usage: neuro-divergent <COMMAND> [OPTIONS]
 Commands:
   info            Version, CPU, detected and active ISA, usable ISAs, threads
   bench kernels   sgemm GFLOP/s, elementwise Gelem/s and the measured f32 peak per ISA
+  bench models    The comparison harness's model workloads (see benches/workloads.json)
   help [COMMAND]  Print this help, or a command's help
 
 Options:
@@ -107,6 +109,7 @@ fn help(words: &[String], out: &mut String) -> Result<(), UsageError> {
         ["info"] => info::HELP,
         ["bench"] => bench::HELP,
         ["bench", "kernels"] => bench::KERNELS_HELP,
+        ["bench", "models"] => model_bench::HELP,
         _ => {
             return Err(UsageError::new(
                 format!("no help for `{}`", words.join(" ")),
