@@ -9,8 +9,7 @@
 //! on every ISA tier this CPU supports.
 
 use nd_kernels::table::{self, Kernels};
-use nd_kernels::Activation;
-use neuro_divergent::nn::{Linear, ParamLayout, ParamStore};
+use neuro_divergent::nn::{activation_by_name, LayerNorm, Linear, ParamLayout, ParamStore};
 use std::collections::HashMap;
 
 /// One fixture file: `meta key value` lines and `tensor name dims...` lines each followed by a
@@ -76,11 +75,12 @@ impl Fixture {
         self.meta[key].parse().unwrap()
     }
 
-    /// Copies every `param.<name>` tensor into the store's tensor of the same PyTorch name, and
-    /// checks that the store has no parameter the fixture lacks.
-    fn load_params(&self, store: &mut ParamStore) {
+    /// Copies every `param.<torch name>` tensor into our tensor `rename` maps to it (our names
+    /// are PyTorch's module paths; `rename` bridges a different module prefix), and checks that
+    /// the two sides have the same number of parameters.
+    fn load_params(&self, store: &mut ParamStore, rename: &dyn Fn(&str) -> String) {
         for spec in store.layout.specs().to_vec() {
-            let values = self.get(&format!("param.{}", spec.name));
+            let values = self.get(&format!("param.{}", rename(&spec.name)));
             store.value_mut(&spec.name).unwrap().copy_from_slice(values);
         }
         let n_fixture = self
@@ -111,10 +111,16 @@ impl Fixture {
         }
     }
 
-    fn assert_param_grads(&self, store: &ParamStore, rtol: f32, k: &Kernels) {
+    fn assert_param_grads(
+        &self,
+        store: &ParamStore,
+        rtol: f32,
+        k: &Kernels,
+        rename: &dyn Fn(&str) -> String,
+    ) {
         for spec in store.layout.specs() {
             self.assert_close(
-                &format!("grad.param.{}", spec.name),
+                &format!("grad.param.{}", rename(&spec.name)),
                 spec.range.of(&store.grads),
                 rtol,
                 k,
@@ -123,11 +129,8 @@ impl Fixture {
     }
 }
 
-fn activation(name: &str) -> Activation {
-    *Activation::ALL_DEFAULT
-        .iter()
-        .find(|a| a.name() == name)
-        .unwrap()
+fn same(name: &str) -> String {
+    name.to_owned()
 }
 
 #[test]
@@ -143,10 +146,10 @@ fn linear_matches_torch() {
             d_in,
             d_out,
             has_bias,
-            activation(&f.meta["activation"]),
+            activation_by_name(&f.meta["activation"]).unwrap(),
         );
         let mut store = ParamStore::new(layout, 0);
-        f.load_params(&mut store);
+        f.load_params(&mut store, &same);
         for k in table::all_supported() {
             store.zero_grads();
             let x = f.get("x");
@@ -169,7 +172,42 @@ fn linear_matches_torch() {
                 &mut scratch,
             );
             f.assert_close("grad.x", &dx, 1e-5, k);
-            f.assert_param_grads(&store, 1e-5, k);
+            f.assert_param_grads(&store, 1e-5, k, &same);
         }
+    }
+}
+
+#[test]
+fn layernorm_matches_torch() {
+    let f = Fixture::load("layernorm");
+    let (rows, d) = (f.meta("rows"), f.meta("d"));
+    let mut layout = ParamLayout::new();
+    let ln = LayerNorm::new(&mut layout, "ln", d, 1e-5);
+    let mut store = ParamStore::new(layout, 0);
+    // The fixture's module is a bare nn.LayerNorm: its tensors have no prefix.
+    let rename = |ours: &str| ours.trim_start_matches("ln.").to_owned();
+    f.load_params(&mut store, &rename);
+    for k in table::all_supported() {
+        store.zero_grads();
+        let x = f.get("x");
+        let mut y = vec![0.0; rows * d];
+        let mut cache = vec![0.0; ln.cache_len(rows)];
+        ln.forward(k, &store.values, x, &mut y, &mut cache);
+        f.assert_close("output", &y, 1e-5, k);
+        let mut dx = vec![0.0; rows * d];
+        let mut scratch = vec![0.0; ln.scratch_len(rows)];
+        let (values, grads) = (&store.values, &mut store.grads);
+        ln.backward(
+            k,
+            values,
+            grads,
+            x,
+            &cache,
+            f.get("d_out"),
+            Some(&mut dx),
+            &mut scratch,
+        );
+        f.assert_close("grad.x", &dx, 1e-5, k);
+        f.assert_param_grads(&store, 1e-5, k, &rename);
     }
 }
