@@ -18,8 +18,12 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod io;
+pub mod monitoring;
+pub mod nn;
 pub mod rng;
 pub mod tensor;
+pub mod workloads;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -17,6 +17,7 @@ Usage: neuro-divergent bench <BENCHMARK> [OPTIONS]
 
 Benchmarks:
   kernels   sgemm GFLOP/s, elementwise Gelem/s and the measured f32 peak per ISA
+  models    the comparison harness's model workloads (creation, training, inference, memory)
 
 Options:
   -h, --help   Print this help (see also `neuro-divergent bench kernels --help`)
@@ -76,11 +77,14 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
             }
             Some(options) => run_kernels(&options, out, err),
         },
-        Some(Arg::Word(other)) => {
-            Err(args.error(format!("unknown benchmark `{other}` (benchmarks: kernels)")))
-        }
+        Some(Arg::Word("models")) => super::model_bench::run(&argv[1..], out, err),
+        Some(Arg::Word(other)) => Err(args.error(format!(
+            "unknown benchmark `{other}` (benchmarks: kernels, models)"
+        ))),
         Some(Arg::Long(name, _)) => Err(args.unknown_option(name)),
-        None => Err(args.error("missing the benchmark to run (benchmarks: kernels)".into())),
+        None => {
+            Err(args.error("missing the benchmark to run (benchmarks: kernels, models)".into()))
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod inspect;
 pub mod json;
 pub mod kernel_bench;
 pub mod machine;
+mod model_bench;
 mod report;
 pub mod timing;
 
@@ -54,6 +55,7 @@ Commands:
   info            Version, CPU, detected and active ISA, usable ISAs, threads
   inspect FILE    Validate a long-format CSV file; per-series counts, dates, frequency, stats
   bench kernels   sgemm GFLOP/s, elementwise Gelem/s and the measured f32 peak per ISA
+  bench models    The comparison harness's model workloads (see benches/workloads.json)
   help [COMMAND]  Print this help, or a command's help
 
 Options:
@@ -140,6 +142,7 @@ fn help(words: &[String], out: &mut String) -> Result<(), UsageError> {
         ["inspect"] => inspect::HELP,
         ["bench"] => bench::HELP,
         ["bench", "kernels"] => bench::KERNELS_HELP,
+        ["bench", "models"] => model_bench::HELP,
         _ => {
             return Err(UsageError::new(
                 format!("no help for `{}`", words.join(" ")),

@@ -1,0 +1,3 @@
+//! Reading and writing outside formats: JSON (benchmark specs and reports, model configs).
+
+pub mod json;

@@ -1,0 +1,204 @@
+//! `SeriesDecomp`: DLinear's (and Autoformer's) moving-average decomposition of a window into
+//! trend and residual.
+//!
+//! NeuralForecast's `MovingAvg` replicates the first and last values (K − 1)/2 times at each
+//! end, then runs `AvgPool1d(K, stride=1)`: trend[t] = (1/K)·Σ_{j=−p..p} x[clamp(t + j)] with
+//! p = (K − 1)/2, summed in window order; `SeriesDecomp` returns residual = x − trend. An even
+//! K would make the trend one step shorter than x (and PyTorch fail on the subtraction), so it
+//! is refused.
+//!
+//! Layout: x (N, T, C), averaged along T per channel (DLinear's (B, L) is C = 1). The map is
+//! linear, so there is no cache; backward with g = d_trend − d_residual is
+//! dx += d_residual + Aᵀ·g, Aᵀ scattering g[t]/K onto the clamped window of t.
+
+use crate::error::{Error, Result};
+
+/// Moving-average trend / residual decomposition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesDecomp {
+    /// Window length K (odd).
+    pub kernel: usize,
+    /// Series length T.
+    pub t: usize,
+    /// Channels C (the last dimension).
+    pub channels: usize,
+}
+
+impl SeriesDecomp {
+    /// A decomposition with window `kernel` (DLinear's `moving_avg_window`) for inputs
+    /// (N, `t`, `channels`).
+    ///
+    /// # Errors
+    /// [`crate::error::ErrorKind::Config`] naming `moving_avg_window` when it is even or 0, or
+    /// when `t` is 0.
+    pub fn new(kernel: usize, t: usize, channels: usize) -> Result<SeriesDecomp> {
+        if kernel == 0 || kernel.is_multiple_of(2) {
+            return Err(Error::config(
+                "moving_avg_window",
+                format!("must be odd, got {kernel}"),
+            ));
+        }
+        if t == 0 {
+            return Err(Error::config(
+                "input_size",
+                "the decomposition needs at least one step",
+            ));
+        }
+        Ok(SeriesDecomp {
+            kernel,
+            t,
+            channels,
+        })
+    }
+
+    /// Floats of cache: none.
+    pub fn cache_len(&self, _n: usize) -> usize {
+        0
+    }
+
+    /// Floats of scratch: none.
+    pub fn scratch_len(&self, _n: usize) -> usize {
+        0
+    }
+
+    /// The input step the window of `t` reads at offset `j` (0..K), edges replicated.
+    fn source(&self, t: usize, j: usize) -> usize {
+        let p = (self.kernel - 1) / 2;
+        (t + j).saturating_sub(p).min(self.t - 1)
+    }
+
+    fn series(&self, len: usize) -> usize {
+        len / (self.t * self.channels).max(1)
+    }
+
+    /// trend (N, T, C) = moving average of x (N, T, C); residual (N, T, C) = x − trend.
+    ///
+    /// # Panics
+    /// If the lengths do not match the dims.
+    pub fn forward(&self, x: &[f32], trend: &mut [f32], residual: &mut [f32]) {
+        let (t, c) = (self.t, self.channels);
+        let n = self.series(x.len());
+        assert_eq!(x.len(), n * t * c, "decomposition: x must be (N, T, C)");
+        assert!(
+            trend.len() == x.len() && residual.len() == x.len(),
+            "decomposition: trend and residual must be shaped like x"
+        );
+        let k = self.kernel as f32;
+        for s in 0..n {
+            let base = s * t * c;
+            for i in 0..t {
+                for ch in 0..c {
+                    let mut sum = 0.0f32;
+                    for j in 0..self.kernel {
+                        sum += x[base + self.source(i, j) * c + ch];
+                    }
+                    let at = base + i * c + ch;
+                    trend[at] = sum / k;
+                    residual[at] = x[at] - trend[at];
+                }
+            }
+        }
+    }
+
+    /// dx (N, T, C) += ∂/∂x of ⟨d_trend, trend⟩ + ⟨d_residual, residual⟩.
+    ///
+    /// # Panics
+    /// If the lengths do not match the dims.
+    pub fn backward(&self, d_trend: &[f32], d_residual: &[f32], dx: &mut [f32]) {
+        let (t, c) = (self.t, self.channels);
+        let n = self.series(dx.len());
+        assert_eq!(dx.len(), n * t * c, "decomposition: dx must be (N, T, C)");
+        assert!(
+            d_trend.len() == dx.len() && d_residual.len() == dx.len(),
+            "decomposition: d_trend and d_residual must be shaped like dx"
+        );
+        let k = self.kernel as f32;
+        for s in 0..n {
+            let base = s * t * c;
+            for i in 0..t {
+                for ch in 0..c {
+                    let at = base + i * c + ch;
+                    dx[at] += d_residual[at];
+                    let g = (d_trend[at] - d_residual[at]) / k;
+                    for j in 0..self.kernel {
+                        dx[base + self.source(i, j) * c + ch] += g;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::gradcheck::{check_gradients, check_isa_agreement, GradCase, Tolerance};
+    use nd_kernels::table::Kernels;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn gradients_match_finite_differences(
+            half in 0usize..4, n in 1usize..3, t in 1usize..9, c in 1usize..3, seed: u64,
+        ) {
+            let layer = SeriesDecomp::new(2 * half + 1, t, c).unwrap();
+            let len = n * t * c;
+            // Output: trend then residual, concatenated.
+            let fwd = |_: &Kernels, _: &[f32], x: &[f32], y: &mut [f32]| {
+                let (trend, res) = y.split_at_mut(len);
+                layer.forward(x, trend, res);
+            };
+            let bwd = |_: &Kernels, _: &[f32], _: &mut [f32], _: &[f32], dy: &[f32], dx: &mut [f32]| {
+                layer.backward(&dy[..len], &dy[len..], dx);
+            };
+            let mut rng = crate::rng::Rng::seed_from(seed);
+            let case = GradCase {
+                name: "SeriesDecomp",
+                params: vec![],
+                input: (0..len).map(|_| rng.uniform(-2.0, 2.0)).collect(),
+                out_len: 2 * len,
+                forward: &fwd,
+                backward: &bwd,
+            };
+            check_gradients(&case, Tolerance::default(), seed).unwrap();
+            check_isa_agreement(&case, 0.0, seed).unwrap();
+        }
+    }
+
+    // PyTorch's outputs for the case in `matches_neuralforecast`.
+    const PT_TREND: [f32; 7] = [1.0, 1.5, 1.35, 2.35, 1.35, 1.55, 0.65];
+    const PT_RES: [f32; 7] = [0.0, 2.5, -3.35, 1.1500001, -1.1, 4.45, -1.65];
+    const PT_DX: [f32; 7] = [
+        0.074285686,
+        0.41142857,
+        0.2857143,
+        0.42857143,
+        0.5714286,
+        0.43428576,
+        0.7942858,
+    ];
+
+    #[test]
+    fn matches_neuralforecast() {
+        // neuralforecast.models.dlinear.SeriesDecomp(5) on x (1, 7) below, with PyTorch:
+        // res, trend = decomp(x); (trend * wt + res * wr).sum().backward(),
+        // wt = arange(7)/7, wr = 1 − arange(7)/5.
+        let x = [1.0, 4.0, -2.0, 3.5, 0.25, 6.0, -1.0];
+        let layer = SeriesDecomp::new(5, 7, 1).unwrap();
+        let (mut trend, mut res) = ([0.0; 7], [0.0; 7]);
+        layer.forward(&x, &mut trend, &mut res);
+        let wt: Vec<f32> = (0..7).map(|i| i as f32 / 7.0).collect();
+        let wr: Vec<f32> = (0..7).map(|i| 1.0 - i as f32 / 5.0).collect();
+        let mut dx = [0.0; 7];
+        layer.backward(&wt, &wr, &mut dx);
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6);
+        assert!(close(&trend, &PT_TREND), "{trend:?}");
+        assert!(close(&res, &PT_RES), "{res:?}");
+        assert!(close(&dx, &PT_DX), "{dx:?}");
+        assert!(SeriesDecomp::new(4, 7, 1)
+            .unwrap_err()
+            .message
+            .contains("moving_avg_window"));
+    }
+}
