@@ -124,9 +124,9 @@ fn library_cases() -> Vec<LibraryCase> {
         ),
         (
             "text exogenous column",
-            "unique_id,ds,y,promo\nA,1,1,yes\nA,2,2,no\n",
+            "unique_id,ds,y,promo\nA,1,1,\nA,2,2,yes\n",
             DatasetOptions { futr_exog: names(&["promo"]), ..d() },
-            "data.csv: column 'promo' (exogenous) must be numeric, but it holds text values",
+            "data.csv: column 'promo' (exogenous) must be numeric, but it holds text values (the first that is not a number: 'yes', data row 2)",
         ),
         (
             "series without static values",

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use crate::data::dataset::{Dataset, ExogBlock, StaticBlock};
 use crate::data::datetime::{time_to_string, TimeKind};
+use crate::data::float::parse_field;
 use crate::data::frame::{Column, ColumnRoles, Frame, TextColumn, TimeColumn};
 use crate::data::freq::Freq;
 use crate::error::{Error, ErrorKind, Location, Result};
@@ -272,11 +273,25 @@ fn float_column<'a>(frame: &'a Frame, name: &str, role: &str) -> Result<&'a [f64
 }
 
 fn mistyped(frame: &Frame, name: &str, role: &str, want: &str, got: &Column) -> Error {
+    // For text where numbers are needed, show the first value that is not one.
+    let example = match got {
+        Column::Text(text) if want == "numeric" => (0..text.len())
+            .find(|&row| parse_field(text.get(row).as_bytes()).is_none())
+            .map(|row| {
+                format!(
+                    " (the first that is not a number: '{}', data row {})",
+                    text.get(row),
+                    row + 1
+                )
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     Error::new(
         ErrorKind::Column,
         frame.location(),
         format!(
-            "column '{name}' ({role}) must be {want}, but it holds {} values",
+            "column '{name}' ({role}) must be {want}, but it holds {} values{example}",
             got.type_name()
         ),
     )
