@@ -83,3 +83,29 @@ fn bad_arguments_exit_2_without_a_panic() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn bench_models_reports_every_workload_and_never_invents_figures() {
+    let out = Command::new(env!("CARGO_BIN_EXE_neuro-divergent"))
+        .args(["bench", "models", "--only", "NHITS", "--json", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = neuro_divergent::io::json::parse(&String::from_utf8(out.stdout).unwrap(), "stdout")
+        .unwrap();
+    let results = doc.get("results").and_then(|r| r.as_array()).unwrap();
+    let suites: Vec<&str> = results
+        .iter()
+        .map(|r| r.get("suite").and_then(|s| s.as_str()).unwrap())
+        .collect();
+    assert_eq!(suites, ["training", "inference", "memory"]);
+    for r in results {
+        // No model is implemented yet: each is reported missing, with no figure at all.
+        assert_eq!(r.get("status").and_then(|s| s.as_str()), Some("missing"));
+        assert!(r.get("step_ms_median").is_none());
+    }
+}

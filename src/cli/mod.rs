@@ -218,7 +218,7 @@ mod tests {
             (&["info", "--json"], "unknown option `--json`"),
             (&["info", "extra"], "unexpected argument `extra`"),
             (&["bench"], "missing the benchmark"),
-            (&["bench", "models"], "unknown benchmark `models`"),
+            (&["bench", "modles"], "unknown benchmark `modles`"),
             (&["bench", "kernels", "--fast"], "unknown option `--fast`"),
             (&["bench", "kernels", "--isa"], "`--isa` needs a value"),
             (&["bench", "kernels", "--isa", "avx1024"], "avx1024"),
