@@ -4,10 +4,13 @@
 //! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
 //! gathered into a preplanned buffer → temporal scaler.
 
+pub mod batch;
 pub mod dataset;
 pub mod datetime;
 pub mod frame;
 pub mod freq;
+pub mod scalers;
+pub mod windows;
 
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
