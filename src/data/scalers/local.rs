@@ -321,32 +321,35 @@ pub fn quantile(values: &mut [f32], p: f32) -> f32 {
     }
 }
 
-/// The Box-Cox transform with parameter `lambda`.
+/// The Box-Cox transform with parameter `lambda` (evaluated in f64, so a round trip through
+/// [`inv_boxcox`] loses only the rounding of the f32 result).
 pub fn boxcox(x: f32, lambda: f32) -> f32 {
-    if lambda < 0.0 && x < 0.0 {
-        return f32::NAN;
-    }
-    if lambda.abs() < 1e-19 {
-        return x.ln();
-    }
-    if x > 0.0 {
-        return (lambda * x.ln()).exp_m1() / lambda;
-    }
-    (-(lambda * (-x).ln()).exp() - 1.0) / lambda
+    let (x, lambda) = (x as f64, lambda as f64);
+    let z = if lambda < 0.0 && x < 0.0 {
+        f64::NAN
+    } else if lambda.abs() < 1e-19 {
+        x.ln()
+    } else if x > 0.0 {
+        (lambda * x.ln()).exp_m1() / lambda
+    } else {
+        (-(lambda * (-x).ln()).exp() - 1.0) / lambda
+    };
+    z as f32
 }
 
-/// The inverse Box-Cox transform.
+/// The inverse Box-Cox transform (evaluated in f64).
 pub fn inv_boxcox(z: f32, lambda: f32) -> f32 {
-    if lambda < 0.0 && lambda * z + 1.0 < 0.0 {
-        return f32::NAN;
-    }
-    if lambda == 0.0 {
-        return z.exp();
-    }
-    if lambda * z + 1.0 > 0.0 {
-        return ((lambda * z).ln_1p() / lambda).exp();
-    }
-    -((-lambda * z - 1.0).ln() / lambda).exp()
+    let (z, lambda) = (z as f64, lambda as f64);
+    let x = if lambda < 0.0 && lambda * z + 1.0 < 0.0 {
+        f64::NAN
+    } else if lambda == 0.0 {
+        z.exp()
+    } else if lambda * z + 1.0 > 0.0 {
+        ((lambda * z).ln_1p() / lambda).exp()
+    } else {
+        -((-lambda * z - 1.0).ln() / lambda).exp()
+    };
+    x as f32
 }
 
 /// Negative profile log-likelihood of Box-Cox parameter `lambda` for positive `x`, in f32 as
