@@ -402,8 +402,10 @@ pub struct Sampler<'a> {
     epoch: u64,
     /// (batch_size + 1,) cumulative valid-window counts of the current batch's series.
     cum: Vec<usize>,
-    /// (windows_batch_size,) scratch for draws without replacement, kept sorted.
+    /// (< 2 · windows_batch_size,) scratch for draws without replacement.
     picked: Vec<usize>,
+    /// (⌈pool / 64⌉,) bitset of drawn pool positions; all zero between batches.
+    taken: Vec<u64>,
 }
 
 impl<'a> Sampler<'a> {
@@ -431,6 +433,8 @@ impl<'a> Sampler<'a> {
             ));
         }
         let pos = order.len(); // the first call starts an epoch
+        let wbs = cfg.windows_batch_size.unwrap_or(0);
+        let max_pool = largest_pool(index, &order, cfg.batch_size);
         Ok(Sampler {
             index,
             cfg,
@@ -440,7 +444,8 @@ impl<'a> Sampler<'a> {
             pos,
             epoch: 0,
             cum: Vec::with_capacity(cfg.batch_size + 1),
-            picked: Vec::with_capacity(cfg.windows_batch_size.unwrap_or(0)),
+            picked: Vec::with_capacity((2 * wbs).min(max_pool)),
+            taken: vec![0; max_pool.div_ceil(64)],
         })
     }
 
@@ -449,12 +454,7 @@ impl<'a> Sampler<'a> {
     pub fn max_windows(&self) -> usize {
         match self.cfg.windows_batch_size {
             Some(w) => w,
-            None => {
-                let mut counts: Vec<usize> =
-                    self.order.iter().map(|&s| self.index.n_valid(s)).collect();
-                counts.sort_unstable_by(|a, b| b.cmp(a));
-                counts.iter().take(self.cfg.batch_size).sum()
-            }
+            None => largest_pool(self.index, &self.order, self.cfg.batch_size),
         }
     }
 
@@ -510,22 +510,45 @@ impl<'a> Sampler<'a> {
                 }
             }
             Some(wbs) => {
-                // Floyd's algorithm: a uniform subset of size wbs, then a uniform order.
+                // A uniformly random ordered sample without replacement (randperm(n)[:wbs]):
+                // by rejection against a bitset when the sample is at most half the pool
+                // (expected draws < 2·wbs), by a partial Fisher–Yates shuffle otherwise
+                // (then the pool is under 2·wbs, so filling it costs O(wbs)).
                 self.picked.clear();
-                for j in n - wbs..n {
-                    let t = self.pick_rng.below(j as u64 + 1) as usize;
-                    let v = match self.picked.binary_search(&t) {
-                        Ok(_) => j,
-                        Err(_) => t,
-                    };
-                    let at = self.picked.binary_search(&v).unwrap_err();
-                    self.picked.insert(at, v);
+                if 2 * wbs <= n {
+                    for _ in 0..wbs {
+                        loop {
+                            let k = self.pick_rng.below(n as u64) as usize;
+                            let (word, bit) = (k / 64, 1u64 << (k % 64));
+                            if self.taken[word] & bit == 0 {
+                                self.taken[word] |= bit;
+                                self.picked.push(k);
+                                break;
+                            }
+                        }
+                    }
+                    for &k in &self.picked {
+                        self.taken[k / 64] = 0;
+                    }
+                } else {
+                    self.picked.extend(0..n);
+                    for i in 0..wbs {
+                        let j = i + self.pick_rng.below((n - i) as u64) as usize;
+                        self.picked.swap(i, j);
+                    }
+                    self.picked.truncate(wbs);
                 }
-                self.pick_rng.shuffle(&mut self.picked);
                 out.extend(self.picked.iter().map(|&k| locate(k)));
             }
         }
     }
+}
+
+/// The most valid windows `batch_size` of the `series` can hold together.
+fn largest_pool(index: &WindowIndex, series: &[usize], batch_size: usize) -> usize {
+    let mut counts: Vec<usize> = series.iter().map(|&s| index.n_valid(s)).collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    counts.iter().take(batch_size).sum()
 }
 
 /// Validation or prediction windows: a fixed number per series at fixed places relative to the
