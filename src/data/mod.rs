@@ -4,6 +4,7 @@
 //! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
 //! gathered into a preplanned buffer → temporal scaler.
 
+pub mod batch;
 pub mod build;
 pub mod calendar;
 pub mod csv;
@@ -13,6 +14,8 @@ pub mod float;
 pub mod frame;
 pub mod frame_io;
 pub mod freq;
+pub mod scalers;
+pub mod windows;
 
 pub use build::DatasetOptions;
 pub use csv::CsvOptions;
