@@ -20,7 +20,11 @@
 //! Every layer's backward is checked against finite differences with [`gradcheck`], and its
 //! forward and backward against the scalar reference on every ISA the CPU has.
 
+pub mod attention;
+pub mod gated_skip;
 pub mod gradcheck;
+pub mod grn;
+pub mod interpretable_attention;
 pub mod linear;
 pub mod params;
 
