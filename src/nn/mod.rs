@@ -28,5 +28,9 @@ pub mod interpretable_attention;
 pub mod linear;
 pub mod params;
 
+pub use attention::{AttnDims, MultiheadAttention};
+pub use gated_skip::GateAddNorm;
+pub use grn::Grn;
+pub use interpretable_attention::InterpretableAttention;
 pub use linear::Linear;
 pub use params::{Init, ParamLayout, ParamRange, ParamStore};
