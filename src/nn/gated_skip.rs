@@ -258,7 +258,13 @@ mod tests {
             forward: &fwd,
             backward: &bwd,
         };
-        check_gradients(&case, Tolerance::default(), 7).unwrap();
+        // h = 3e-3: LayerNorm over a few values with a small variance is strongly curved (see
+        // the GRN's test).
+        let tol = Tolerance {
+            h: 3e-3,
+            ..Tolerance::default()
+        };
+        check_gradients(&case, tol, 7).unwrap();
         check_isa_agreement(&case, 1e-4, 7).unwrap();
     }
 
@@ -268,6 +274,9 @@ mod tests {
         fn gradients_match_finite_differences(
             rows in 1usize..5, d_in in 1usize..5, d_out in 2usize..5, with_norm: bool, seed: u64,
         ) {
+            // LayerNorm over 2 values outputs ±γ + β whatever the input, so the input gradient
+            // is rounding noise and cannot be compared across ISAs.
+            prop_assume!(!(with_norm && d_out == 2));
             let mut layout = ParamLayout::new();
             let gan = GateAddNorm::new(&mut layout, "gate", with_norm.then_some("ln"), d_in, d_out);
             let mut store = ParamStore::new(layout, seed);

@@ -421,7 +421,13 @@ mod tests {
             forward: &fwd,
             backward: &bwd,
         };
-        check_gradients(&case, Tolerance::default(), 5).unwrap();
+        // h = 3e-3: LayerNorm over a few values with a small variance is strongly curved, and
+        // the h = 1e-2 quotient's truncation error reached 4% on such draws.
+        let tol = Tolerance {
+            h: 3e-3,
+            ..Tolerance::default()
+        };
+        check_gradients(&case, tol, 5).unwrap();
         check_isa_agreement(&case, 1e-4, 5).unwrap();
     }
 
@@ -435,6 +441,8 @@ mod tests {
         ) {
             // Without output_size the residual needs input_size == hidden_size.
             let d_in = if out.is_none() { hidden } else { d_in };
+            // LayerNorm over 2 values outputs ±γ + β whatever the input (see gated_skip).
+            prop_assume!(out.unwrap_or(hidden) != 2);
             let mut layout = ParamLayout::new();
             let p = if dropout { 0.3 } else { 0.0 };
             let grn = Grn::new(&mut layout, "grn", d_in, hidden, out, ctx, p, SMOOTH[act]).unwrap();
