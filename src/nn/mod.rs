@@ -21,12 +21,16 @@
 //! forward and backward against the scalar reference on every ISA the CPU has.
 
 pub mod activation;
+pub mod attention;
 pub mod decomposition;
 pub mod dropout;
 pub mod embedding;
+pub mod gated_skip;
 pub mod glu;
 pub mod gradcheck;
+pub mod grn;
 pub mod interpolate;
+pub mod interpretable_attention;
 pub mod layernorm;
 pub mod linear;
 pub mod params;
@@ -34,11 +38,15 @@ pub mod pool;
 pub mod prelu;
 
 pub use activation::{activation_by_name, ActivationLayer, NamedActivation};
+pub use attention::{AttnDims, MultiheadAttention};
 pub use decomposition::SeriesDecomp;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
+pub use gated_skip::GateAddNorm;
 pub use glu::Glu;
+pub use grn::Grn;
 pub use interpolate::{Interpolate, InterpolationMode};
+pub use interpretable_attention::InterpretableAttention;
 pub use layernorm::LayerNorm;
 pub use linear::Linear;
 pub use params::{Init, ParamLayout, ParamRange, ParamStore};
