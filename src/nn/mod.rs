@@ -20,9 +20,19 @@
 //! Every layer's backward is checked against finite differences with [`gradcheck`], and its
 //! forward and backward against the scalar reference on every ISA the CPU has.
 
+pub mod conv1d;
 pub mod gradcheck;
+pub mod gru;
 pub mod linear;
+pub mod lstm;
 pub mod params;
+pub mod recurrent;
+pub mod rnn;
 
+pub use conv1d::{Conv1d, Conv1dGeometry};
+pub use gru::Gru;
 pub use linear::Linear;
+pub use lstm::Lstm;
 pub use params::{Init, ParamLayout, ParamRange, ParamStore};
+pub use recurrent::SeqDims;
+pub use rnn::{Rnn, RnnNonlinearity};

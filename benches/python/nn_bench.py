@@ -1,0 +1,90 @@
+"""PyTorch side of benches/nn_benchmarks.rs: forward + backward of the same layers at the same
+shapes, single thread (torch.set_num_threads(1)), float32 on CPU. Prints one JSON object:
+{"torch": version, "threads": 1, "<bench name>": {"median_ms": ..., "min_ms": ..., "runs": n}}.
+
+Run: /work/pyenv/bin/python benches/python/nn_bench.py [--runs N] [name ...]
+The names match the Rust benchmark ids (nn/<name>), so the two outputs can be joined.
+"""
+
+import json
+import sys
+import time
+
+import torch
+
+B, T = 128, 36
+RNN_C = 1  # one value per step, as benches/nn_benchmarks.rs
+
+
+def timed(step, runs):
+    for _ in range(3):  # warm-up
+        step()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    return {"median_ms": times[len(times) // 2], "min_ms": times[0], "runs": runs}
+
+
+def bench_conv1d(runs):
+    """5 causal convs (dilations 1..16), 128 channels, kernel 2, ReLU: NeuralForecast's
+    TemporalConvolutionEncoder, fed (B, T, C) as the TCN model does."""
+    from neuralforecast.common._modules import TemporalConvolutionEncoder
+
+    enc = TemporalConvolutionEncoder(128, 128, 2, [1, 2, 4, 8, 16], "ReLU")
+    x = torch.randn(B, T, 128)
+    dy = torch.randn(B, T, 128)
+
+    def step():
+        enc.zero_grad(set_to_none=False)
+        enc(x).backward(dy)
+
+    return timed(step, runs)
+
+
+def _rnn(module, d, runs):
+    x = torch.randn(B, T, RNN_C)
+    dy = torch.randn(B, T, d)
+
+    def step():
+        module.zero_grad(set_to_none=False)
+        y, _ = module(x)
+        y.backward(dy)
+
+    return timed(step, runs)
+
+
+def bench_lstm(runs):
+    return _rnn(torch.nn.LSTM(RNN_C, 128, 2, batch_first=True), 128, runs)
+
+
+def bench_gru(runs):
+    return _rnn(torch.nn.GRU(RNN_C, 200, 2, batch_first=True), 200, runs)
+
+
+BENCHES = {
+    "conv1d_stack_b128_t36_c128_k2": bench_conv1d,
+    "lstm_l2_b128_t36_d128": bench_lstm,
+    "gru_l2_b128_t36_d200": bench_gru,
+}
+
+
+def main(argv):
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    runs = 20
+    if "--runs" in argv:
+        i = argv.index("--runs")
+        runs = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
+    names = argv or list(BENCHES)
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    for name in names:
+        out[name] = BENCHES[name](runs)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
