@@ -201,12 +201,19 @@ impl RecurrentLayer {
             ..GemmSpec::new(gd, d, rows)
         };
         (k.sgemm)(&spec, da_h, h_prev, self.w_hh.of_mut(grads), Epilogue::NONE);
-        for (bias, da) in [(self.b_ih, da_x), (self.b_hh, da_h)] {
+        // db = Σ_rows da; RNN and LSTM pass one buffer for both, summed once.
+        let same = std::ptr::eq(da_x, da_h);
+        let colsum = &mut colsum[..gd];
+        for (i, (bias, da)) in [(self.b_ih, da_x), (self.b_hh, da_h)]
+            .into_iter()
+            .enumerate()
+        {
             if let Some(bias) = bias {
-                let colsum = &mut colsum[..gd];
-                colsum.fill(0.0);
-                for row in da.chunks_exact(gd) {
-                    (k.add_assign)(colsum, row);
+                if i == 0 || !same || self.b_ih.is_none() {
+                    colsum.fill(0.0);
+                    for row in da.chunks_exact(gd) {
+                        (k.add_assign)(colsum, row);
+                    }
                 }
                 (k.add_assign)(bias.of_mut(grads), colsum);
             }
