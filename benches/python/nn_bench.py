@@ -13,6 +13,7 @@ import time
 import torch
 
 B, T = 128, 36
+RNN_C = 1  # one value per step, as benches/nn_benchmarks.rs
 
 
 def timed(step, runs):
@@ -25,6 +26,42 @@ def timed(step, runs):
         times.append((time.perf_counter() - t0) * 1e3)
     times.sort()
     return {"median_ms": times[len(times) // 2], "min_ms": times[0], "runs": runs}
+
+
+def bench_conv1d(runs):
+    """5 causal convs (dilations 1..16), 128 channels, kernel 2, ReLU: NeuralForecast's
+    TemporalConvolutionEncoder, fed (B, T, C) as the TCN model does."""
+    from neuralforecast.common._modules import TemporalConvolutionEncoder
+
+    enc = TemporalConvolutionEncoder(128, 128, 2, [1, 2, 4, 8, 16], "ReLU")
+    x = torch.randn(B, T, 128)
+    dy = torch.randn(B, T, 128)
+
+    def step():
+        enc.zero_grad(set_to_none=False)
+        enc(x).backward(dy)
+
+    return timed(step, runs)
+
+
+def _rnn(module, d, runs):
+    x = torch.randn(B, T, RNN_C)
+    dy = torch.randn(B, T, d)
+
+    def step():
+        module.zero_grad(set_to_none=False)
+        y, _ = module(x)
+        y.backward(dy)
+
+    return timed(step, runs)
+
+
+def bench_lstm(runs):
+    return _rnn(torch.nn.LSTM(RNN_C, 128, 2, batch_first=True), 128, runs)
+
+
+def bench_gru(runs):
+    return _rnn(torch.nn.GRU(RNN_C, 200, 2, batch_first=True), 200, runs)
 
 
 def _mha(need_weights, runs):
@@ -55,6 +92,9 @@ def bench_attention_with_weights(runs):
 
 
 BENCHES = {
+    "conv1d_stack_b128_t36_c128_k2": bench_conv1d,
+    "lstm_l2_b128_t36_d128": bench_lstm,
+    "gru_l2_b128_t36_d200": bench_gru,
     "mha_nh4_b128_t36_d128": bench_attention,
     "mha_nh4_b128_t36_d128_need_weights": bench_attention_with_weights,
 }

@@ -22,6 +22,7 @@
 
 pub mod activation;
 pub mod attention;
+pub mod conv1d;
 pub mod decomposition;
 pub mod dropout;
 pub mod embedding;
@@ -29,26 +30,35 @@ pub mod gated_skip;
 pub mod glu;
 pub mod gradcheck;
 pub mod grn;
+pub mod gru;
 pub mod interpolate;
 pub mod interpretable_attention;
 pub mod layernorm;
 pub mod linear;
+pub mod lstm;
 pub mod params;
+
 pub mod pool;
 pub mod prelu;
-
+pub mod recurrent;
+pub mod rnn;
 pub use activation::{activation_by_name, ActivationLayer, NamedActivation};
 pub use attention::{AttnDims, MultiheadAttention};
+pub use conv1d::{Conv1d, Conv1dGeometry};
 pub use decomposition::SeriesDecomp;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use gated_skip::GateAddNorm;
 pub use glu::Glu;
 pub use grn::Grn;
+pub use gru::Gru;
 pub use interpolate::{Interpolate, InterpolationMode};
 pub use interpretable_attention::InterpretableAttention;
 pub use layernorm::LayerNorm;
 pub use linear::Linear;
+pub use lstm::Lstm;
 pub use params::{Init, ParamLayout, ParamRange, ParamStore};
 pub use pool::{Pool1d, PoolKind};
 pub use prelu::PRelu;
+pub use recurrent::SeqDims;
+pub use rnn::{Rnn, RnnNonlinearity};
