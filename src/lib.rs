@@ -18,7 +18,9 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod loss;
 pub mod nn;
+pub mod optim;
 pub mod rng;
 pub mod tensor;
 
