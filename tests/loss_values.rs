@@ -7,6 +7,7 @@
 //! printed these tables. Inputs are multiples of 1/8, exact in f32 on both sides.
 //! Tolerance: 1e-6 relative to the largest magnitude in the compared array (our sums run in f64,
 //! PyTorch's in f32).
+#![allow(clippy::excessive_precision)] // the literals are the digits PyTorch printed
 
 use neuro_divergent::loss::{
     Huber, Loss, LossDims, LossInputs, Mase, MaseScaling, MqLoss, QuantileLoss, Tukey,

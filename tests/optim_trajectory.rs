@@ -5,6 +5,7 @@
 //! Σ A·p² + B·p, computed in f32 in the same order here), then `opt.step()` (and
 //! `scheduler.step()` where a schedule is named); the parameters after each step were printed
 //! with 10 significant digits. Tolerance: 1e-6 relative (1e-6 absolute near zero).
+#![allow(clippy::excessive_precision)] // the literals are the digits PyTorch printed
 
 use neuro_divergent::kernels::table::{self, Kernels};
 use neuro_divergent::optim::{AdamConfig, LrSchedule, Optimizer, SgdConfig};

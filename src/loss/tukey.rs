@@ -110,13 +110,13 @@ impl Tukey {
         let s = d_loss as f64 / n as f64;
         for row in (0..n).step_by(ns.max(1)) {
             let sigma = self.sigma(x, row);
-            for i in row..row + ns {
+            for (i, dst) in d_y_hat.iter_mut().enumerate().skip(row).take(ns) {
                 let r = x.y_hat[i] - x.y[i];
                 let d = r.abs() / sigma;
                 if self.c >= d {
                     let u = 1.0 - (d / self.c).powi(2);
                     let g = -d * Self::mask(x, i) * u * u * sign(r) / sigma;
-                    d_y_hat[i] += (s * g as f64) as f32;
+                    *dst += (s * g as f64) as f32;
                 }
             }
         }
