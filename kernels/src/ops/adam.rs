@@ -102,18 +102,17 @@ pub fn step<S: Simd>(
     let l2 = s.splat(k.l2);
     let decoupled = step.decoupled_weight_decay;
 
-    // The update of one vector of each stream: returns (p, m, v).
-    let update = |p: S::V, g: S::V, mv: S::V, vv: S::V| {
-        let (p, g) = if decoupled {
-            (s.mul(p, decay), g)
-        } else {
-            (p, s.mul_add(l2, p, g))
-        };
-        let mv = s.mul_add(beta1, mv, s.mul(one_minus_beta1, g));
-        let vv = s.mul_add(beta2, vv, s.mul(s.mul(one_minus_beta2, g), g));
-        let denom = s.add(s.div(s.sqrt(vv), bc2_sqrt), eps);
-        let p = s.mul_add(neg_step_size, s.div(mv, denom), p);
-        (p, mv, vv)
+    let c = Consts {
+        beta1,
+        beta2,
+        one_minus_beta1,
+        one_minus_beta2,
+        neg_step_size,
+        bc2_sqrt,
+        eps,
+        decay,
+        l2,
+        decoupled,
     };
 
     let n = S::LANES;
@@ -124,13 +123,15 @@ pub fn step<S: Simd>(
         .zip(m[..whole].chunks_exact_mut(n))
         .zip(v[..whole].chunks_exact_mut(n));
     for (((pc, gc), mc), vc) in chunks {
-        let (p, mv, vv) = update(s.load(pc), s.load(gc), s.load(mc), s.load(vc));
+        let (p, mv, vv) = update_one(s, &c, s.load(pc), s.load(gc), s.load(mc), s.load(vc));
         s.store(pc, p);
         s.store(mc, mv);
         s.store(vc, vv);
     }
     if whole < params.len() {
-        let (p, mv, vv) = update(
+        let (p, mv, vv) = update_one(
+            s,
+            &c,
             s.load_partial(&params[whole..], 0.0),
             s.load_partial(&grads[whole..], 0.0),
             s.load_partial(&m[whole..], 0.0),
@@ -140,4 +141,38 @@ pub fn step<S: Simd>(
         s.store_partial(&mut m[whole..], mv);
         s.store_partial(&mut v[whole..], vv);
     }
+}
+
+struct Consts<V> {
+    beta1: V,
+    beta2: V,
+    one_minus_beta1: V,
+    one_minus_beta2: V,
+    neg_step_size: V,
+    bc2_sqrt: V,
+    eps: V,
+    decay: V,
+    l2: V,
+    decoupled: bool,
+}
+
+#[inline(always)]
+fn update_one<S: Simd>(
+    s: S,
+    c: &Consts<S::V>,
+    p: S::V,
+    g: S::V,
+    mv: S::V,
+    vv: S::V,
+) -> (S::V, S::V, S::V) {
+    let (p, g) = if c.decoupled {
+        (s.mul(p, c.decay), g)
+    } else {
+        (p, s.mul_add(c.l2, p, g))
+    };
+    let mv = s.mul_add(c.beta1, mv, s.mul(c.one_minus_beta1, g));
+    let vv = s.mul_add(c.beta2, vv, s.mul(s.mul(c.one_minus_beta2, g), g));
+    let denom = s.add(s.div(s.sqrt(vv), c.bc2_sqrt), c.eps);
+    let p = s.mul_add(c.neg_step_size, s.div(mv, denom), p);
+    (p, mv, vv)
 }
