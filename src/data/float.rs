@@ -169,10 +169,15 @@ fn slow_path(text: &[u8]) -> Option<f64> {
 /// `inf`, `infinity`, `nan` in any letter case (the sign was already taken off).
 #[cold]
 fn parse_special(signed: &[u8], negative: bool) -> Option<f64> {
-    let body = trim(match signed.first() {
+    let unsigned = match signed.first() {
         Some(b'-' | b'+') => &signed[1..],
         _ => signed,
-    });
+    };
+    // Spaces may surround the whole field, not sit between the sign and the word.
+    if unsigned.first().is_some_and(|c| *c == b' ' || *c == b'\t') {
+        return None;
+    }
+    let body = trim(unsigned);
     if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
         Some(if negative {
             f64::NEG_INFINITY
@@ -271,7 +276,8 @@ mod tests {
     fn rejects_what_is_not_one_number() {
         for text in [
             "", " ", "-", "+", ".", "-.", "e5", "1e", "1e+", "1.2.3", "1,5", "0x10", "1_000",
-            "12a", "a12", "1 2", "--1", "+-1", "nana", "in", "1e5.5", "∞",
+            "12a", "a12", "1 2", "--1", "+-1", "nana", "in", "1e5.5", "∞", "- 1", "- NAN",
+            "+\tinf",
         ] {
             assert_eq!(parse_f64(text.as_bytes()), None, "{text:?}");
         }
