@@ -237,6 +237,22 @@ fn every_shared_csv_loads() {
     }
 }
 
+/// A file's columns are sized from its length after the first rows: no doubling slack.
+#[test]
+fn columns_are_sized_from_the_file_length() {
+    let f = Frame::read_csv(data_dir().join("vic_elec.csv")).unwrap();
+    let Some(Column::Float(y)) = f.column("y") else {
+        panic!()
+    };
+    assert_eq!(y.len(), 52608);
+    assert!(
+        y.capacity() <= y.len() * 11 / 10,
+        "capacity {} for {} rows",
+        y.capacity(),
+        y.len()
+    );
+}
+
 /// Writing a shared file back gives the same frame (the files use no quoting, so the text
 /// differs only in number spelling such as `1.50` → `1.5`).
 #[test]

@@ -85,15 +85,14 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         _ => false,
     };
 
-    // Mantissa digits: `m` collects up to 19 significant digits; beyond that the value
-    // needs the slow path (std), which re-reads the text.
+    // Mantissa digits, integer and fraction part together. With at most 19 digits `m`
+    // holds them exactly (10^19 < 2^64); longer numbers take the slow path (std), which
+    // re-reads the text, so the wrapping arithmetic below never yields a wrong value.
     let mut m: u64 = 0;
-    let mut significant = 0u32;
-    let mut dropped_digits = false;
     let mut exp10: i64 = 0;
     let digits_start = i;
     while i < n && s[i].is_ascii_digit() {
-        push_digit(&mut m, &mut significant, &mut dropped_digits, s[i]);
+        m = m.wrapping_mul(10).wrapping_add((s[i] - b'0') as u64);
         i += 1;
     }
     let int_digits = i - digits_start;
@@ -102,7 +101,7 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         i += 1;
         let frac_start = i;
         while i < n && s[i].is_ascii_digit() {
-            push_digit(&mut m, &mut significant, &mut dropped_digits, s[i]);
+            m = m.wrapping_mul(10).wrapping_add((s[i] - b'0') as u64);
             i += 1;
         }
         frac_digits = i - frac_start;
@@ -144,10 +143,11 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         return None;
     }
 
-    if m == 0 && !dropped_digits {
+    let exact_m = int_digits + frac_digits <= 19;
+    if m == 0 && exact_m {
         return Some(if negative { -0.0 } else { 0.0 });
     }
-    if !dropped_digits && m <= MAX_EXACT_MANTISSA && (-22..=22).contains(&exp10) {
+    if exact_m && m <= MAX_EXACT_MANTISSA && (-22..=22).contains(&exp10) {
         let mf = m as f64;
         let v = if exp10 >= 0 {
             mf * EXACT_POW10[exp10 as usize]
@@ -157,20 +157,6 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         return Some(if negative { -v } else { v });
     }
     slow_path(&s[start..end])
-}
-
-/// Adds one decimal digit to the mantissa, dropping (and remembering) digits past the 19th
-/// significant one, which a `u64` cannot hold.
-#[inline(always)]
-fn push_digit(m: &mut u64, significant: &mut u32, dropped: &mut bool, c: u8) {
-    if *significant < 19 {
-        *m = *m * 10 + (c - b'0') as u64;
-        if *m != 0 {
-            *significant += 1;
-        }
-    } else {
-        *dropped = true;
-    }
 }
 
 /// Correctly rounded fallback for inputs the fast path cannot do exactly. `text` has passed
@@ -183,10 +169,15 @@ fn slow_path(text: &[u8]) -> Option<f64> {
 /// `inf`, `infinity`, `nan` in any letter case (the sign was already taken off).
 #[cold]
 fn parse_special(signed: &[u8], negative: bool) -> Option<f64> {
-    let body = trim(match signed.first() {
+    let unsigned = match signed.first() {
         Some(b'-' | b'+') => &signed[1..],
         _ => signed,
-    });
+    };
+    // Spaces may surround the whole field, not sit between the sign and the word.
+    if unsigned.first().is_some_and(|c| *c == b' ' || *c == b'\t') {
+        return None;
+    }
+    let body = trim(unsigned);
     if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
         Some(if negative {
             f64::NEG_INFINITY
@@ -285,7 +276,8 @@ mod tests {
     fn rejects_what_is_not_one_number() {
         for text in [
             "", " ", "-", "+", ".", "-.", "e5", "1e", "1e+", "1.2.3", "1,5", "0x10", "1_000",
-            "12a", "a12", "1 2", "--1", "+-1", "nana", "in", "1e5.5", "∞",
+            "12a", "a12", "1 2", "--1", "+-1", "nana", "in", "1e5.5", "∞", "- 1", "- NAN",
+            "+\tinf",
         ] {
             assert_eq!(parse_f64(text.as_bytes()), None, "{text:?}");
         }

@@ -33,6 +33,8 @@ pub struct RecordReader<R> {
     pos: usize,
     end: usize,
     eof: bool,
+    /// Bytes read from `src` so far.
+    total_read: u64,
     started: bool,
     delimiter: u8,
     /// 1-based line where the next record starts.
@@ -115,12 +117,18 @@ impl<R: Read> RecordReader<R> {
             pos: 0,
             end: 0,
             eof: false,
+            total_read: 0,
             started: false,
             delimiter,
             line: 1,
             spans: Vec::new(),
             escaped: Vec::new(),
         }
+    }
+
+    /// Bytes of input consumed by the records returned so far (header included).
+    pub fn bytes_consumed(&self) -> u64 {
+        self.total_read - (self.end - self.pos) as u64
     }
 
     /// The next record, or `None` at the end of the input. Empty lines are skipped.
@@ -358,7 +366,10 @@ impl<R: Read> RecordReader<R> {
         while self.end < self.buf.len() && !self.eof {
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.end += n,
+                Ok(n) => {
+                    self.end += n;
+                    self.total_read += n as u64;
+                }
                 Err(e) if e.kind() == IoErrorKind::Interrupted => {}
                 Err(e) => {
                     return Err(Error::new(

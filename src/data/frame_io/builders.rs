@@ -67,6 +67,10 @@ impl TextBuilder {
         Ok(())
     }
 
+    fn reserve(&mut self, rows: usize) {
+        let _ = self.codes.try_reserve_exact(rows);
+    }
+
     pub(super) fn finish(self) -> TextColumn {
         TextColumn {
             dict: self.dict,
@@ -153,6 +157,10 @@ impl TimeBuilder {
         }
         self.values.push(value - off as i64 * MICROS_PER_MINUTE);
         Ok(())
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        let _ = self.values.try_reserve_exact(rows);
     }
 
     /// A column with no rows has no kind to read; it is an integer index then.
@@ -247,6 +255,19 @@ impl Builder {
                 }
             },
             Builder::Auto(a) => a.push(bytes),
+        }
+    }
+
+    /// Makes room for `rows` more rows at once (a size estimate), so the vectors need not
+    /// grow by doubling. Never fails: without the memory the vectors simply grow later.
+    pub(super) fn reserve(&mut self, rows: usize) {
+        match self {
+            Builder::Id(t) | Builder::Auto(AutoBuilder::Text(t)) => t.reserve(rows),
+            Builder::Time(t) => t.reserve(rows),
+            Builder::Target(v) | Builder::Auto(AutoBuilder::Float(v)) => {
+                // Only an estimate: when memory is short, grow as usual instead.
+                let _ = v.try_reserve_exact(rows);
+            }
         }
     }
 
