@@ -191,6 +191,9 @@ class LossModule(torch.nn.Module):
         self.needs_insample = needs_insample
 
     def forward(self, y_hat, y, mask, y_insample):
+        # As in NeuralForecast's training step: the network output goes through domain_map first
+        # (for MQLoss (B, H, N*Q) -> (B, H, N, Q); without it, a 3-D y_hat broadcasts wrongly).
+        y_hat = self.loss.domain_map(y_hat)
         if self.needs_insample:
             return self.loss(y=y, y_hat=y_hat, mask=mask, y_insample=y_insample).reshape(1)
         return self.loss(y=y, y_hat=y_hat, mask=mask).reshape(1)
