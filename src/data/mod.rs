@@ -6,8 +6,10 @@
 
 pub mod dataset;
 pub mod datetime;
+pub mod features;
 pub mod frame;
 pub mod freq;
+pub mod synthetic;
 
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
