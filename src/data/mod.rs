@@ -4,13 +4,17 @@
 //! values, availability mask, exogenous columns) → window sampler (indices only) → a batch
 //! gathered into a preplanned buffer → temporal scaler.
 
+pub mod csv;
 pub mod dataset;
 pub mod datetime;
 pub mod features;
+pub mod float;
 pub mod frame;
+pub mod frame_io;
 pub mod freq;
 pub mod synthetic;
 
+pub use csv::CsvOptions;
 pub use dataset::Dataset;
 pub use frame::{Column, ColumnRoles, Frame};
 pub use freq::Freq;

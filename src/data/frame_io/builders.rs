@@ -1,0 +1,323 @@
+//! Column builders: each takes one column's fields, row after row, and types them.
+//!
+//! Vectors grow by amortised doubling, so at the end a column holds at most twice its data;
+//! nothing keeps the field text once it is converted (text columns keep one copy of each
+//! distinct value).
+
+use super::time_cache::TimeCache;
+use crate::data::datetime::{TimeKind, MICROS_PER_MINUTE};
+use crate::data::float::{format_f64, parse_field};
+use crate::data::frame::{Column, TextColumn, TimeColumn};
+use std::collections::HashMap;
+
+/// Why one field did not fit its column; the caller adds file, line and column.
+#[derive(Debug)]
+pub(super) enum CellError {
+    /// The bytes are not UTF-8 (the caller finds the bad byte).
+    NotUtf8,
+    /// The column must be numeric and this is not a number.
+    NotNumber,
+    /// The timestamp does not parse or does not fit the column; the phrase says why.
+    BadTime(String),
+    /// More distinct text values than a `u32` code can number.
+    TooManyValues,
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, CellError> {
+    std::str::from_utf8(bytes).map_err(|_| CellError::NotUtf8)
+}
+
+/// Dictionary-encoded text, with a fast path for a value equal to the previous row's (series
+/// ids repeat for thousands of rows in long format).
+#[derive(Debug, Default)]
+pub(super) struct TextBuilder {
+    dict: Vec<String>,
+    codes: Vec<u32>,
+    index: HashMap<String, u32>,
+    last: Vec<u8>,
+    last_code: u32,
+}
+
+impl TextBuilder {
+    #[inline]
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        if !self.codes.is_empty() && bytes == self.last.as_slice() {
+            self.codes.push(self.last_code);
+            return Ok(());
+        }
+        self.push_new(bytes)
+    }
+
+    #[cold]
+    fn push_new(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        let s = utf8(bytes)?;
+        let code = match self.index.get(s) {
+            Some(&c) => c,
+            None => {
+                let c = u32::try_from(self.dict.len()).map_err(|_| CellError::TooManyValues)?;
+                self.dict.push(s.to_owned());
+                self.index.insert(s.to_owned(), c);
+                c
+            }
+        };
+        self.last.clear();
+        self.last.extend_from_slice(bytes);
+        self.last_code = code;
+        self.codes.push(code);
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> TextColumn {
+        TextColumn {
+            dict: self.dict,
+            codes: self.codes,
+        }
+    }
+}
+
+/// A time column: one kind for every row; offsets resolved as `TimeColumn` documents.
+#[derive(Debug, Default)]
+pub(super) struct TimeBuilder {
+    kind: Option<TimeKind>,
+    values: Vec<i64>,
+    first_offset: Option<i16>,
+    /// Set once two rows carried different offsets: every value is then UTC.
+    utc: bool,
+    cache: TimeCache,
+}
+
+fn kind_words(k: TimeKind) -> &'static str {
+    match k {
+        TimeKind::Integer => "an integer time index",
+        TimeKind::Date => "a date",
+        TimeKind::DateTime => "a date with a time of day",
+    }
+}
+
+impl TimeBuilder {
+    #[inline]
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        let p = self.cache.parse(bytes).map_err(CellError::BadTime)?;
+        match self.kind {
+            Some(k) if k == p.kind => {}
+            None => {
+                self.kind = Some(p.kind);
+                self.first_offset = p.offset_minutes;
+            }
+            Some(k) => {
+                return Err(CellError::BadTime(format!(
+                    "'{}' is {}, but the column's first value is {}",
+                    String::from_utf8_lossy(bytes),
+                    kind_words(p.kind),
+                    kind_words(k)
+                )))
+            }
+        }
+        if !self.utc && p.offset_minutes == self.first_offset {
+            self.values.push(p.value);
+            return Ok(());
+        }
+        self.push_offset(bytes, p.value, p.offset_minutes)
+    }
+
+    /// A value whose offset differs from the first row's: from now on the column is UTC.
+    #[cold]
+    fn push_offset(
+        &mut self,
+        bytes: &[u8],
+        value: i64,
+        offset: Option<i16>,
+    ) -> Result<(), CellError> {
+        let Some(off) = offset.filter(|_| self.first_offset.is_some()) else {
+            return Err(CellError::BadTime(format!(
+                "'{}' {}, but the column's first value {}",
+                String::from_utf8_lossy(bytes),
+                if offset.is_some() {
+                    "has a UTC offset"
+                } else {
+                    "has no UTC offset"
+                },
+                if offset.is_some() {
+                    "has none"
+                } else {
+                    "has one"
+                },
+            )));
+        };
+        if !self.utc {
+            let first = self.first_offset.unwrap_or(0) as i64 * MICROS_PER_MINUTE;
+            for v in &mut self.values {
+                *v -= first;
+            }
+            self.utc = true;
+        }
+        self.values.push(value - off as i64 * MICROS_PER_MINUTE);
+        Ok(())
+    }
+
+    /// A column with no rows has no kind to read; it is an integer index then.
+    pub(super) fn finish(self) -> TimeColumn {
+        TimeColumn {
+            kind: self.kind.unwrap_or(TimeKind::Integer),
+            values: self.values,
+            offset_minutes: if self.utc { Some(0) } else { self.first_offset },
+        }
+    }
+}
+
+/// A column typed by its content: numeric while every field is a number (or missing), text
+/// from the first field that is not.
+#[derive(Debug)]
+pub(super) enum AutoBuilder {
+    Float(Vec<f64>),
+    Text(TextBuilder),
+}
+
+impl AutoBuilder {
+    #[inline]
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        match self {
+            AutoBuilder::Float(v) => match parse_field(bytes) {
+                Some(x) => {
+                    v.push(x);
+                    Ok(())
+                }
+                None => self.become_text(bytes),
+            },
+            AutoBuilder::Text(t) => t.push(bytes),
+        }
+    }
+
+    /// The column turned out to be text. The numbers before this row are written back in
+    /// canonical form (`1.50` reads back as `1.5`, a missing value as an empty string): the
+    /// original spelling was not kept, so that numeric columns cost 8 bytes a row.
+    #[cold]
+    fn become_text(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        utf8(bytes)?;
+        let AutoBuilder::Float(v) = self else {
+            return Ok(());
+        };
+        let mut t = TextBuilder::default();
+        let mut text = Vec::new();
+        for &x in v.iter() {
+            text.clear();
+            format_f64(x, &mut text);
+            t.push(&text)?;
+        }
+        t.push(bytes)?;
+        *self = AutoBuilder::Text(t);
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Column {
+        match self {
+            AutoBuilder::Float(v) => Column::Float(v),
+            AutoBuilder::Text(t) => Column::Text(t.finish()),
+        }
+    }
+}
+
+/// The builder for one column, chosen by its role.
+#[derive(Debug)]
+pub(super) enum Builder {
+    /// The series id column: always text.
+    Id(TextBuilder),
+    /// The time column.
+    Time(TimeBuilder),
+    /// The target column: numbers only.
+    Target(Vec<f64>),
+    /// Any other column.
+    Auto(AutoBuilder),
+}
+
+impl Builder {
+    #[inline]
+    pub(super) fn push(&mut self, bytes: &[u8]) -> Result<(), CellError> {
+        match self {
+            Builder::Id(t) => t.push(bytes),
+            Builder::Time(t) => t.push(bytes),
+            Builder::Target(v) => match parse_field(bytes) {
+                Some(x) => {
+                    v.push(x);
+                    Ok(())
+                }
+                None => {
+                    utf8(bytes)?;
+                    Err(CellError::NotNumber)
+                }
+            },
+            Builder::Auto(a) => a.push(bytes),
+        }
+    }
+
+    pub(super) fn finish(self) -> Column {
+        match self {
+            Builder::Id(t) => Column::Text(t.finish()),
+            Builder::Time(t) => Column::Time(t.finish()),
+            Builder::Target(v) => Column::Float(v),
+            Builder::Auto(a) => a.finish(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_dictionary_keeps_first_appearance_order() {
+        let mut t = TextBuilder::default();
+        for v in ["b", "b", "a", "b", "c", "a"] {
+            t.push(v.as_bytes()).unwrap();
+        }
+        let c = t.finish();
+        assert_eq!(c.dict, ["b", "a", "c"]);
+        assert_eq!(c.codes, [0, 0, 1, 0, 2, 1]);
+    }
+
+    #[test]
+    fn auto_column_turns_text_keeping_earlier_rows() {
+        let mut a = AutoBuilder::Float(Vec::new());
+        for v in ["1.50", "", "2", "x"] {
+            a.push(v.as_bytes()).unwrap();
+        }
+        let Column::Text(t) = a.finish() else {
+            panic!("expected text")
+        };
+        let values: Vec<&str> = (0..t.len()).map(|i| t.get(i)).collect();
+        assert_eq!(values, ["1.5", "", "2", "x"]);
+    }
+
+    #[test]
+    fn mixed_offsets_become_utc() {
+        let mut t = TimeBuilder::default();
+        t.push(b"2020-03-29 01:00:00+01:00").unwrap();
+        t.push(b"2020-03-29 03:00:00+02:00").unwrap();
+        t.push(b"2020-03-29 04:00:00+02:00").unwrap();
+        let c = t.finish();
+        assert_eq!(c.offset_minutes, Some(0));
+        let h = crate::data::datetime::MICROS_PER_HOUR;
+        assert_eq!(c.values[1] - c.values[0], h);
+        assert_eq!(c.values[2] - c.values[1], h);
+        let mut t = TimeBuilder::default();
+        t.push(b"2020-03-29 01:00:00+01:00").unwrap();
+        t.push(b"2020-03-29 02:00:00+01:00").unwrap();
+        assert_eq!(t.finish().offset_minutes, Some(60));
+    }
+
+    #[test]
+    fn time_kind_and_offset_presence_must_not_change() {
+        let mut t = TimeBuilder::default();
+        t.push(b"2020-01-01").unwrap();
+        let Err(CellError::BadTime(m)) = t.push(b"2020-01-02 00:00:00") else {
+            panic!()
+        };
+        assert!(m.contains("first value is a date"), "{m}");
+        let mut t = TimeBuilder::default();
+        t.push(b"2020-01-01 00:00:00").unwrap();
+        let Err(CellError::BadTime(m)) = t.push(b"2020-01-01 01:00:00Z") else {
+            panic!()
+        };
+        assert!(m.contains("has a UTC offset"), "{m}");
+    }
+}
