@@ -60,11 +60,15 @@ impl Moments {
     }
 }
 
-/// The shared loop: calls `emit(i, Some((mean, var)))` for every full NaN-free window ending at
-/// `i`, and `emit(i, None)` elsewhere. `var` uses ddof = 1 (infinite/NaN for `w = 1`; callers
-/// handle it).
+/// The shared loop: calls `emit(i, mean, var)` for every `i`, with NaN for both where pandas
+/// gives NaN (the first `w - 1` entries, windows holding a NaN). `var` uses ddof = 1
+/// (meaningless for `w = 1`; callers handle it).
+///
+/// Blocks whose windows hold no NaN (checked once per block, a vector pass) run a branch-free
+/// loop: one f64 add per sum per step (`s += new - old`), selects for the equal-run rule. The
+/// first block is only `w` long so that the fast loop starts as soon as windows are full.
 #[inline(always)]
-fn moments_loop(x: &[f32], w: usize, mut emit: impl FnMut(usize, Option<(f64, f64)>)) {
+fn moments_loop(x: &[f32], w: usize, mut emit: impl FnMut(usize, f64, f64)) {
     let n = x.len();
     let k = x
         .iter()
@@ -85,8 +89,30 @@ fn moments_loop(x: &[f32], w: usize, mut emit: impl FnMut(usize, Option<(f64, f6
     let block = RESYNC.max(8 * w);
     let mut start = 0;
     while start < n {
-        let end = (start + block).min(n);
+        let end = if start == 0 { w } else { start + block }.min(n);
         m.reset(&x[start.saturating_sub(w)..start]);
+        if start >= w && !x[start - w..end].iter().any(|v| v.is_nan()) {
+            let (mut s, mut q) = (m.s, m.q);
+            for i in start..end {
+                let v = x[i];
+                let dn = f64::from(v) - k;
+                let dold = f64::from(x[i - w]) - k;
+                s += dn - dold;
+                q += dn * dn - dold * dold;
+                run = if v == last { run + 1 } else { 1 };
+                last = v;
+                let same = run >= w;
+                let mean = if same { f64::from(v) } else { k + s * inv_w };
+                let var = if same {
+                    0.0
+                } else {
+                    (q - s * s * inv_w).max(0.0) * inv_w1
+                };
+                emit(i, mean, var);
+            }
+            start = end;
+            continue;
+        }
         for i in start..end {
             let v = x[i];
             m.add(v);
@@ -98,12 +124,12 @@ fn moments_loop(x: &[f32], w: usize, mut emit: impl FnMut(usize, Option<(f64, f6
                 last = v;
             }
             if i + 1 < w || m.nan > 0 {
-                emit(i, None);
+                emit(i, f64::NAN, f64::NAN);
             } else if run >= w {
-                emit(i, Some((f64::from(last), 0.0)));
+                emit(i, f64::from(last), 0.0);
             } else {
                 let var = (m.q - m.s * m.s * inv_w).max(0.0) * inv_w1;
-                emit(i, Some((k + m.s * inv_w, var)));
+                emit(i, k + m.s * inv_w, var);
             }
         }
         start = end;
@@ -117,9 +143,7 @@ fn moments_loop(x: &[f32], w: usize, mut emit: impl FnMut(usize, Option<(f64, f6
 pub fn rolling_mean(x: &[f32], w: usize, out: &mut [f32]) {
     assert!(w >= 1, "rolling_mean: window must be at least 1");
     assert_eq!(x.len(), out.len(), "rolling_mean: lengths differ");
-    moments_loop(x, w, |i, m| {
-        out[i] = m.map_or(f32::NAN, |(mean, _)| mean as f32);
-    });
+    moments_loop(x, w, |i, mean, _| out[i] = mean as f32);
 }
 
 /// Rolling standard deviation (ddof = 1) over `w` values into `out`.
@@ -133,9 +157,7 @@ pub fn rolling_std(x: &[f32], w: usize, out: &mut [f32]) {
         out.fill(f32::NAN);
         return;
     }
-    moments_loop(x, w, |i, m| {
-        out[i] = m.map_or(f32::NAN, |(_, var)| var.sqrt() as f32);
-    });
+    moments_loop(x, w, |i, _, var| out[i] = var.sqrt() as f32);
 }
 
 /// Rolling mean and standard deviation (ddof = 1) in one pass.
@@ -147,15 +169,9 @@ pub fn rolling_mean_std(x: &[f32], w: usize, mean: &mut [f32], std: &mut [f32]) 
     assert_eq!(x.len(), mean.len(), "rolling_mean_std: lengths differ");
     assert_eq!(x.len(), std.len(), "rolling_mean_std: lengths differ");
     let std_nan = w == 1;
-    moments_loop(x, w, |i, m| match m {
-        Some((mu, var)) => {
-            mean[i] = mu as f32;
-            std[i] = if std_nan { f32::NAN } else { var.sqrt() as f32 };
-        }
-        None => {
-            mean[i] = f32::NAN;
-            std[i] = f32::NAN;
-        }
+    moments_loop(x, w, |i, mu, var| {
+        mean[i] = mu as f32;
+        std[i] = if std_nan { f32::NAN } else { var.sqrt() as f32 };
     });
 }
 
