@@ -10,11 +10,13 @@ pub mod calendar;
 pub mod csv;
 pub mod dataset;
 pub mod datetime;
+pub mod features;
 pub mod float;
 pub mod frame;
 pub mod frame_io;
 pub mod freq;
 pub mod scalers;
+pub mod synthetic;
 pub mod windows;
 
 pub use build::DatasetOptions;
