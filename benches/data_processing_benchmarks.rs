@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use neuro_divergent::data::features::{fourier, lags, rolling, Differences};
+use neuro_divergent::data::scalers::local::{LocalScaler, LocalScalerKind};
 use neuro_divergent::data::synthetic::DailyPanel;
 use neuro_divergent::data::{Dataset, Frame};
 
@@ -51,28 +52,16 @@ struct Op {
     run: Box<dyn FnMut()>,
 }
 
-/// Per-series standardisation, `(y - mean) / std` with ddof = 1 as pandas'
-/// `groupby.transform`: two reading passes (mean, then squared deviations, in f64) and one
-/// writing pass. A stand-in until the local scalers (`data::scalers::local`) land.
+/// Per-series standardisation with the product's local scaler (`local_scaler_type =
+/// "standard"`): fit the per-series statistics, then write the scaled values, as pandas'
+/// `groupby.transform` does.
 fn standard_scale(ds: &Dataset, out: &mut [f32]) {
+    let scaler =
+        LocalScaler::fit(ds, LocalScalerKind::Standard).expect("standard scaling cannot fail");
     for s in 0..ds.n_series() {
-        let (x, o) = (ds.y_of(s), &mut out[ds.range(s)]);
-        let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / x.len() as f64;
-        let m32 = mean as f32;
-        // Deviations in f32 lanes (vectorised), summed per lane in f64.
-        let mut acc = [0f64; 8];
-        for chunk in x.chunks(8) {
-            for (a, &v) in acc.iter_mut().zip(chunk) {
-                let d = v - m32;
-                *a += f64::from(d * d);
-            }
-        }
-        let shift = f64::from(m32) - mean; // Σ(x - m32)² = Σ(x - mean)² + n·shift²
-        let ss = acc.iter().sum::<f64>() - x.len() as f64 * shift * shift;
-        let inv = (1.0 / (ss / (x.len() as f64 - 1.0)).sqrt()) as f32;
-        for (o, &v) in o.iter_mut().zip(x) {
-            *o = (v - m32) * inv;
-        }
+        let o = &mut out[ds.range(s)];
+        o.copy_from_slice(ds.y_of(s));
+        scaler.transform_values(0, s, o);
     }
 }
 

@@ -114,6 +114,11 @@ impl LocalScaler {
             let col = column(ds, c, n_rows);
             for s in 0..n_series {
                 let range = ds.range(s);
+                if kind == LocalScalerKind::Standard {
+                    // Mean and std need no reordering: straight from the column, no copy.
+                    stats.push(standard_stats(&col[range.clone()], &ds.mask[range]));
+                    continue;
+                }
                 scratch.clear();
                 for r in range {
                     if ds.mask[r] < 1.0 {
@@ -257,6 +262,75 @@ fn column_mut(ds: &mut Dataset, c: usize, n_rows: usize) -> &mut [f32] {
             &mut ds.hist_exog.values[c * n_rows..(c + 1) * n_rows]
         }
     }
+}
+
+/// Lanes of independent f64 accumulators: a single running sum would make every addition wait
+/// for the previous one; eight independent ones let the additions overlap and vectorise.
+const LANES: usize = 8;
+
+/// `[mean, std]` (population std, ddof 0, as coreforecast) of the entries of `values` whose
+/// `mask` is 1, accumulated in f64. Equals `fit_one(Standard, observed values)` up to the
+/// order of the f64 additions.
+pub fn standard_stats(values: &[f32], mask: &[f32]) -> [f32; 2] {
+    if mask.iter().all(|&m| m >= 1.0) {
+        return standard_stats_all_observed(values);
+    }
+    let observed = |m: f32| if m >= 1.0 { 1.0f64 } else { 0.0 };
+    let (mut sum, mut count) = ([0f64; LANES], [0f64; LANES]);
+    for (v, m) in values.chunks(LANES).zip(mask.chunks(LANES)) {
+        for i in 0..v.len() {
+            let w = observed(m[i]);
+            // w·v would turn a masked NaN into NaN; select instead.
+            sum[i] += if w > 0.0 { v[i] as f64 } else { 0.0 };
+            count[i] += w;
+        }
+    }
+    let n: f64 = count.iter().sum();
+    if n == 0.0 {
+        return [0.0, 1.0];
+    }
+    let mean = sum.iter().sum::<f64>() / n;
+    let mut ss = [0f64; LANES];
+    for (v, m) in values.chunks(LANES).zip(mask.chunks(LANES)) {
+        for i in 0..v.len() {
+            let d = v[i] as f64 - mean;
+            ss[i] += if m[i] >= 1.0 { d * d } else { 0.0 };
+        }
+    }
+    [mean as f32, (ss.iter().sum::<f64>() / n).sqrt() as f32]
+}
+
+/// [`standard_stats`] when every entry is observed (the common case): no selects, so the
+/// f32 → f64 conversions and additions vectorise.
+fn standard_stats_all_observed(values: &[f32]) -> [f32; 2] {
+    if values.is_empty() {
+        return [0.0, 1.0];
+    }
+    let mut sum = [0f64; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for v in chunks {
+        for i in 0..LANES {
+            sum[i] += v[i] as f64;
+        }
+    }
+    let n = values.len() as f64;
+    let mean = (sum.iter().sum::<f64>() + tail.iter().map(|&v| v as f64).sum::<f64>()) / n;
+    let mut ss = [0f64; LANES];
+    for v in values.chunks_exact(LANES) {
+        for i in 0..LANES {
+            let d = v[i] as f64 - mean;
+            ss[i] += d * d;
+        }
+    }
+    let tail_ss: f64 = tail
+        .iter()
+        .map(|&v| (v as f64 - mean) * (v as f64 - mean))
+        .sum();
+    [
+        mean as f32,
+        ((ss.iter().sum::<f64>() + tail_ss) / n).sqrt() as f32,
+    ]
 }
 
 /// The statistics of one column of one series over its observed `values` (reordered).
@@ -466,6 +540,39 @@ pub fn brent_minimize(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f64) 
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn standard_stats_skip_masked_entries_and_match_fit_one() {
+        let values = [
+            3.0,
+            f32::NAN,
+            5.0,
+            9.5,
+            -1.0,
+            2.25,
+            7.0,
+            0.5,
+            4.0,
+            11.0,
+            6.0,
+        ];
+        let mask = [1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0];
+        let mut observed: Vec<f32> = values
+            .iter()
+            .zip(&mask)
+            .filter(|(_, &m)| m >= 1.0)
+            .map(|(&v, _)| v)
+            .collect();
+        let [m1, s1] = standard_stats(&values, &mask);
+        let [m2, s2] = fit_one(LocalScalerKind::Standard, &mut observed);
+        let [m3, s3] = standard_stats(&observed, &vec![1.0; observed.len()]);
+        assert!((m3 - m2).abs() <= 1e-6 * m2.abs() && (s3 - s2).abs() <= 1e-6 * s2);
+        assert!(
+            (m1 - m2).abs() <= 1e-6 * m2.abs() && (s1 - s2).abs() <= 1e-6 * s2,
+            "{m1} {s1} vs {m2} {s2}"
+        );
+        assert_eq!(standard_stats(&[1.0, 2.0], &[0.0, 0.0]), [0.0, 1.0]);
+    }
     use super::*;
 
     #[test]
