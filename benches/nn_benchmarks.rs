@@ -14,7 +14,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use neuro_divergent::kernels::{self, Activation, Kernels};
 use neuro_divergent::nn::attention::{AttnDims, MultiheadAttention};
-use neuro_divergent::nn::{Conv1d, Conv1dGeometry, Gru, Lstm, ParamLayout, ParamStore, SeqDims};
+use neuro_divergent::nn::{
+    Conv1d, Conv1dGeometry, Gru, Linear, Lstm, ParamLayout, ParamStore, SeqDims,
+};
 use neuro_divergent::rng::Rng;
 
 /// B = 128 sequences of T = 36 steps, as in the issue.
@@ -34,6 +36,43 @@ fn group(c: &mut Criterion) -> criterion::BenchmarkGroup<'_, criterion::measurem
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     g
+}
+
+/// Linear 1024 → 1024 with ReLU at B = 1024 (`nn.Linear(1024, 1024)` + `relu`), forward +
+/// backward including the input gradient (a hidden layer of NeuralForecast's default MLP).
+pub fn bench_linear(c: &mut Criterion) {
+    let k: &Kernels = kernels::active();
+    let (rows, width) = (1024, 1024);
+    let mut layout = ParamLayout::new();
+    let lin = Linear::new(&mut layout, "fc", width, width, true, Activation::Relu);
+    let mut store = ParamStore::new(layout, 1);
+    let x = random(rows * width, 2);
+    let dy = random(rows * width, 3);
+    let mut y = vec![0.0f32; rows * width]; // (B, 1024)
+    let mut dx = vec![0.0f32; rows * width]; // (B, 1024)
+    let mut cache = vec![0.0f32; lin.cache_len(rows)];
+    let mut scratch = vec![0.0f32; lin.scratch_len(rows)];
+    let mut g = group(c);
+    g.bench_function("linear_relu_b1024_1024x1024", |bench| {
+        bench.iter(|| {
+            lin.forward(k, &store.values, &x, &mut y, &mut cache);
+            store.zero_grads();
+            dx.fill(0.0);
+            let (values, grads) = (&store.values, &mut store.grads);
+            lin.backward(
+                k,
+                values,
+                grads,
+                &x,
+                &y,
+                &cache,
+                &dy,
+                Some(&mut dx),
+                &mut scratch,
+            );
+        })
+    });
+    g.finish();
 }
 
 /// Conv1d stack: 5 causal layers, dilations 1, 2, 4, 8, 16, 128 → 128 channels, kernel 2,
@@ -219,6 +258,7 @@ pub fn bench_attention(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    bench_linear,
     bench_conv1d,
     bench_lstm,
     bench_gru,

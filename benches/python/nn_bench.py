@@ -28,6 +28,20 @@ def timed(step, runs):
     return {"median_ms": times[len(times) // 2], "min_ms": times[0], "runs": runs}
 
 
+def bench_linear(runs):
+    """Linear 1024 -> 1024 + ReLU at B = 1024, input gradient included (x requires grad)."""
+    lin = torch.nn.Linear(1024, 1024)
+    x = torch.randn(1024, 1024, requires_grad=True)
+    dy = torch.randn(1024, 1024)
+
+    def step():
+        lin.zero_grad(set_to_none=False)
+        x.grad = None
+        torch.relu(lin(x)).backward(dy)
+
+    return timed(step, runs)
+
+
 def bench_conv1d(runs):
     """5 causal convs (dilations 1..16), 128 channels, kernel 2, ReLU: NeuralForecast's
     TemporalConvolutionEncoder, fed (B, T, C) as the TCN model does."""
@@ -92,6 +106,7 @@ def bench_attention_with_weights(runs):
 
 
 BENCHES = {
+    "linear_relu_b1024_1024x1024": bench_linear,
     "conv1d_stack_b128_t36_c128_k2": bench_conv1d,
     "lstm_l2_b128_t36_d128": bench_lstm,
     "gru_l2_b128_t36_d200": bench_gru,
