@@ -172,12 +172,14 @@ def child(spec, index, suite, out_path):
 
             def batch(b):
                 g = torch.Generator().manual_seed(0)
+                # Absent exogenous inputs are None, as NeuralForecast's own batches have them
+                # (TFT, for one, branches on None).
                 return dict(
                     insample_y=torch.randn(b, L, 1, generator=g),
                     insample_mask=torch.ones(b, L, 1),
-                    futr_exog=torch.zeros(b, L + spec["common"]["h"], 0),
-                    hist_exog=torch.zeros(b, L, 0),
-                    stat_exog=torch.zeros(b, 0),
+                    futr_exog=None,
+                    hist_exog=None,
+                    stat_exog=None,
                 )
 
             with torch.no_grad():
