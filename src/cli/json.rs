@@ -1,27 +1,9 @@
 //! Just enough JSON output for `--json`: escaped strings and finite numbers.
 //! (The crate has no dependencies; a reader of the output may use any JSON parser.)
 
-use std::fmt::Write as _;
-
-/// `s` as a JSON string literal, quotes included.
+/// `s` as a JSON string literal, quotes included (the escaping of [`crate::io::json`]).
 pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::io::json::Value::String(s.to_owned()).to_json()
 }
 
 /// `x` with `decimals` digits after the point; `null` when not finite (JSON has no NaN).
