@@ -20,6 +20,7 @@ pub mod data;
 pub mod error;
 pub mod io;
 pub mod loss;
+pub mod models;
 pub mod monitoring;
 pub mod nn;
 pub mod optim;

@@ -18,6 +18,7 @@ pub mod inputs;
 pub mod mase;
 pub mod point;
 pub mod quantile;
+pub mod spec;
 pub mod tukey;
 
 pub use huber::Huber;
