@@ -2,8 +2,7 @@
 //! validating and predicting in-sample, as NeuralForecast's `core.NeuralForecast`.
 //!
 //! ```
-//! use neuro_divergent::data::{Freq, Dataset};
-//! use neuro_divergent::data::synthetic;
+//! use neuro_divergent::data::Freq;
 //! use neuro_divergent::forecast::NeuralForecast;
 //! use neuro_divergent::models::ModelBuilder;
 //! # fn main() -> neuro_divergent::Result<()> {

@@ -21,10 +21,10 @@
 //! naming the model and the step (NeuralForecast raises "Loss is NaN").
 
 use super::step::{train_step, StepBuffers, StepState};
-use super::validation::Validator;
+use super::validation::{point_channel, Validator};
 use crate::data::batch::BatchLayout;
 use crate::data::scalers::TemporalScaler;
-use crate::data::windows::{Sampler, WindowConfig, WindowIndex};
+use crate::data::windows::{EvalWindows, Sampler, WindowConfig, WindowIndex};
 use crate::data::Dataset;
 use crate::error::{Error, ErrorKind, Result};
 use crate::models::Model;
@@ -126,6 +126,11 @@ impl<'a> TrainPlan<'a> {
         }
         let windows = c.windows(holdout.val_size, holdout.test_size);
         let index = WindowIndex::build(ds, &windows)?;
+        // Checked here so a bad val_size or valid_loss fails before any buffer is planned.
+        EvalWindows::validation(ds, &windows)?;
+        if holdout.val_size > 0 {
+            point_channel(model)?;
+        }
         Ok(TrainPlan {
             model,
             ds,

@@ -23,6 +23,33 @@ use crate::loss::{Loss, LossDims, LossInputs};
 use crate::models::{Mode, Model};
 use nd_kernels::table::Kernels;
 
+/// Which output channel a point `valid_loss` reads when the model has several outputs
+/// (`None`: the loss reads the outputs as they are).
+///
+/// Errors: a multi-output `valid_loss` whose output count differs from the model's.
+pub fn point_channel(model: &dyn Model) -> Result<Option<usize>> {
+    let c = model.train_config();
+    let q = model.n_outputs();
+    let vq = c.validation_loss().outputsize_multiplier();
+    if vq == q {
+        Ok(None)
+    } else if vq == 1 {
+        Ok(Some(match &c.loss {
+            Loss::Mq(m) => m.median_channel().unwrap_or(0),
+            _ => 0,
+        }))
+    } else {
+        Err(Error::config(
+            "valid_loss",
+            format_args!(
+                "{} has {vq} outputs per step and the model's loss {} has {q}",
+                c.validation_loss().name(),
+                c.loss.name()
+            ),
+        ))
+    }
+}
+
 /// The validation windows of one fit and the buffers to evaluate them, planned once.
 #[derive(Debug)]
 pub struct Validator {
@@ -54,25 +81,7 @@ impl Validator {
             return Ok(None);
         }
         let c = model.train_config();
-        let q = model.n_outputs();
-        let vq = c.validation_loss().outputsize_multiplier();
-        let channel = if vq == q {
-            None
-        } else if vq == 1 {
-            Some(match &c.loss {
-                Loss::Mq(m) => m.median_channel().unwrap_or(0),
-                _ => 0,
-            })
-        } else {
-            return Err(Error::config(
-                "valid_loss",
-                format_args!(
-                    "{} has {vq} outputs per step and the model's loss {} has {q}",
-                    c.validation_loss().name(),
-                    c.loss.name()
-                ),
-            ));
-        };
+        let channel = point_channel(model)?;
         let group_series = c.valid_batch_size.unwrap_or(c.batch_size).max(1);
         let group = group_series.min(ds.n_series()) * windows.per_series();
         let chunk = c
