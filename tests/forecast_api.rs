@@ -484,3 +484,61 @@ fn local_scaler_round_trips_forecasts() {
         assert!((y[4 + j] - down).abs() < 5.0, "{} vs {down}", y[4 + j]);
     }
 }
+
+#[test]
+fn mlp_with_future_historical_and_static_inputs() {
+    use neuro_divergent::forecast::FitOptions;
+    let mut df = exog_frame(40, 0, true);
+    let noise: Vec<f64> = (0..80).map(|r| (r % 3) as f64).collect();
+    df.push_column("noise", Column::Float(noise)).unwrap();
+    let mut stat = Frame::new();
+    stat.push_column(
+        "unique_id",
+        Column::Text(TextColumn {
+            dict: vec!["a".into(), "b".into()],
+            codes: vec![0, 1],
+        }),
+    )
+    .unwrap();
+    stat.push_column("s", Column::Float(vec![1.0, 2.0]))
+        .unwrap();
+    let mlp = ModelBuilder::new("mlp", 2)
+        .input_size(4)
+        .max_steps(30)
+        .set("hidden_size", 16usize)
+        .set("futr_exog_list", vec!["price"])
+        .set("hist_exog_list", vec!["noise"])
+        .set("stat_exog_list", vec!["s"])
+        .build()
+        .unwrap();
+    let mut nf = NeuralForecast::new(vec![mlp], Freq::Integer(1));
+    let e = nf.fit(&df).unwrap_err().to_string();
+    assert!(
+        e.contains("MLP") && e.contains("stat_exog_list") && e.contains("'s'"),
+        "{e}"
+    );
+    nf.fit_with(
+        &df,
+        FitOptions {
+            static_df: Some(&stat),
+            ..FitOptions::default()
+        },
+    )
+    .unwrap();
+    let futr = exog_frame(2, 40, false);
+    let a = nf.predict_with(&futr).unwrap();
+    assert_eq!(a.names(), &["unique_id", "ds", "MLP"]);
+    assert!(floats(&a, "MLP").iter().all(|v| v.is_finite()));
+    // The future values reach the model: other prices, other forecasts.
+    let mut futr2 = Frame::new();
+    for name in ["unique_id", "ds"] {
+        futr2
+            .push_column(name, futr.column(name).unwrap().clone())
+            .unwrap();
+    }
+    futr2
+        .push_column("price", Column::Float(vec![9.0, -9.0, 9.0, -9.0]))
+        .unwrap();
+    let b = nf.predict_with(&futr2).unwrap();
+    assert_ne!(floats(&a, "MLP"), floats(&b, "MLP"));
+}

@@ -67,6 +67,16 @@ fn training_steps_allocate_nothing() {
             "NLinear with {scaler} scaler and {loss}"
         );
     }
+    let mlp = ModelBuilder::new("mlp", 6)
+        .input_size(12)
+        .set("hidden_size", 32usize)
+        .set("num_layers", 2usize)
+        .set("batch_size", 3usize)
+        .set("windows_batch_size", 32usize)
+        .scaler_type("standard")
+        .build()
+        .unwrap();
+    assert_eq!(steady_state_allocations(mlp.as_ref()), 0, "MLP");
     // A step does allocate when something does: the counter works on this thread.
     let before = CountingAlloc::thread_allocations();
     let v: Vec<u8> = std::hint::black_box(vec![1, 2, 3]);
