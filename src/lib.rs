@@ -25,6 +25,7 @@ pub mod monitoring;
 pub mod nn;
 pub mod optim;
 pub mod rng;
+pub mod sched;
 pub mod tensor;
 pub mod workloads;
 
