@@ -280,7 +280,7 @@ fn a_panicking_task_reaches_the_caller_after_every_task_stopped() {
 
             // join: either side panicking; the other side's result is lost, the pool works on.
             let a = panic::catch_unwind(AssertUnwindSafe(|| {
-                pool.join(|| panic!("left"), || thread::yield_now())
+                pool.join(|| panic!("left"), thread::yield_now)
             }));
             assert_eq!(panic_message(&a.unwrap_err()), "left");
             let b = panic::catch_unwind(AssertUnwindSafe(|| {
