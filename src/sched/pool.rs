@@ -1,6 +1,5 @@
 //! `Pool`: worker threads spawned once, and the way a thread enters one.
 
-use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -36,6 +35,8 @@ use super::worker::{current, set_context, worker_main, Context, Registry, Worker
 /// ```
 pub struct Pool {
     pub(super) registry: Arc<Registry>,
+    /// Slot 0's worker, made once so that entering a region allocates nothing.
+    master: Arc<Worker>,
     handles: Vec<JoinHandle<()>>,
 }
 
@@ -47,6 +48,7 @@ impl Pool {
         let registry = Arc::new(Registry::new(threads));
         let mut pool = Pool {
             registry: Arc::clone(&registry),
+            master: Arc::new(Worker::new(Arc::clone(&registry), 0)),
             handles: Vec::with_capacity(threads - 1),
         };
         // Slot 0 belongs to the thread that enters the pool; workers take 1..threads.
@@ -95,10 +97,9 @@ impl Pool {
             return run_sequential(f);
         }
         self.registry.occupy(0, thread::current());
-        let worker = Rc::new(Worker::new(Arc::clone(&self.registry), 0));
         let _leave = Leave(&self.registry);
-        let _current = set_context(Context::Worker(Rc::clone(&worker)));
-        f(Some(&worker))
+        let _current = set_context(Context::Worker(Arc::clone(&self.master)));
+        f(Some(&self.master))
     }
 }
 

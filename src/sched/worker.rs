@@ -1,9 +1,8 @@
 //! The registry (what the threads of one pool share) and a worker's loop: find work, run it,
 //! spin briefly when there is none, then park.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -19,9 +18,11 @@ use super::padded::CachePadded;
 /// (a training loop's steps) never pay for a wake-up.
 const SPIN_TIME: Duration = Duration::from_micros(100);
 
-/// Rounds of pure `spin_loop` before idle workers start yielding the core (useful when the
-/// machine is oversubscribed: a spinning thread must not starve the one it waits for).
-const PURE_SPIN_ROUNDS: u32 = 64;
+/// How much of [`SPIN_TIME`] is pure `spin_loop`; after it idle workers yield the core each
+/// round (an oversubscribed machine: a spinning thread must not starve the one it waits for).
+/// Yielding is a system call (~1 µs in this VM), so it comes late enough that back-to-back
+/// regions find their workers still in the cheap phase.
+const PURE_SPIN_TIME: Duration = Duration::from_micros(20);
 
 /// One worker's state, each on its own 128-byte block.
 pub(super) struct Slot {
@@ -102,15 +103,16 @@ impl Registry {
 pub(super) struct Worker {
     pub(super) registry: Arc<Registry>,
     index: usize,
-    /// xorshift state: where to start looking for a victim.
-    rng: Cell<u64>,
+    /// xorshift state: where to start looking for a victim (only the occupying thread uses
+    /// it; atomic so that a pool can keep its slot-0 worker ready for whoever enters).
+    rng: AtomicU64,
 }
 
 /// What the current thread is doing, as far as the scheduler is concerned.
 #[derive(Clone)]
 pub(super) enum Context {
     /// A worker of a pool: a spawned worker always, an entered thread inside its region.
-    Worker(Rc<Worker>),
+    Worker(Arc<Worker>),
     /// Inside a region that runs sequentially (a one-thread pool, or slot 0 was taken):
     /// nested regions run sequentially too, instead of escaping to the global pool.
     Sequential,
@@ -126,7 +128,7 @@ pub(super) fn context() -> Option<Context> {
 }
 
 /// The current thread's worker, if it is one.
-pub(super) fn current() -> Option<Rc<Worker>> {
+pub(super) fn current() -> Option<Arc<Worker>> {
     match context() {
         Some(Context::Worker(w)) => Some(w),
         _ => None,
@@ -158,7 +160,7 @@ impl Worker {
         Worker {
             registry,
             index,
-            rng: Cell::new(
+            rng: AtomicU64::new(
                 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             ),
         }
@@ -185,11 +187,11 @@ impl Worker {
     }
 
     fn next_random(&self) -> usize {
-        let mut x = self.rng.get();
+        let mut x = self.rng.load(Ordering::Relaxed);
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        self.rng.set(x);
+        self.rng.store(x, Ordering::Relaxed);
         x as usize
     }
 
@@ -211,28 +213,22 @@ impl Worker {
     /// [`SPIN_TIME`], then parks until woken (by a push, or by whoever makes `done()` true:
     /// the job primitives unpark their owner, pool termination unparks everyone).
     pub(super) fn wait_until(&self, done: &dyn Fn() -> bool) {
-        let mut idle_rounds = 0u32;
         let mut idle_since: Option<Instant> = None;
         while !done() {
             if let Some(job) = self.find_work(true) {
                 job.run();
-                idle_rounds = 0;
                 idle_since = None;
                 continue;
             }
-            idle_rounds += 1;
-            if idle_rounds <= PURE_SPIN_ROUNDS {
+            let idle = idle_since.get_or_insert_with(Instant::now).elapsed();
+            if idle < PURE_SPIN_TIME {
                 std::hint::spin_loop();
-                continue;
-            }
-            let since = *idle_since.get_or_insert_with(Instant::now);
-            if since.elapsed() < SPIN_TIME {
+            } else if idle < SPIN_TIME {
                 thread::yield_now();
-                continue;
+            } else {
+                self.sleep(done);
+                idle_since = None;
             }
-            self.sleep(done);
-            idle_rounds = 0;
-            idle_since = None;
         }
     }
 
@@ -254,7 +250,7 @@ impl Worker {
 /// A spawned worker's whole life: register, then work until the pool is dropped.
 pub(super) fn worker_main(registry: Arc<Registry>, index: usize) {
     registry.occupy(index, thread::current());
-    let worker = Rc::new(Worker::new(Arc::clone(&registry), index));
-    let _current = set_context(Context::Worker(Rc::clone(&worker)));
+    let worker = Arc::new(Worker::new(Arc::clone(&registry), index));
+    let _current = set_context(Context::Worker(Arc::clone(&worker)));
     worker.wait_until(&|| registry.terminate.load(Ordering::Acquire));
 }
