@@ -20,9 +20,11 @@ const SPIN_TIME: Duration = Duration::from_micros(100);
 
 /// How much of [`SPIN_TIME`] is pure `spin_loop`; after it idle workers yield the core each
 /// round (an oversubscribed machine: a spinning thread must not starve the one it waits for).
-/// Yielding is a system call (~1 µs in this VM), so it comes late enough that back-to-back
-/// regions find their workers still in the cheap phase.
-const PURE_SPIN_TIME: Duration = Duration::from_micros(20);
+/// Measured on the shared 2-core VM (`cargo bench --bench sched`): with 20 µs of pure spinning
+/// the cross-thread region's 90th percentile was a whole time slice (8 ms: the worker that
+/// never yields is the one the kernel preempts) in 4 of 10 rounds; with 1 µs, in none of 10
+/// (medians alike, ~1 µs; the machine was less loaded then, so this is a hint, not a proof).
+const PURE_SPIN_TIME: Duration = Duration::from_micros(1);
 
 /// One worker's state, each on its own 128-byte block.
 pub(super) struct Slot {
