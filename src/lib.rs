@@ -26,6 +26,7 @@ pub mod monitoring;
 pub mod nn;
 pub mod optim;
 pub mod rng;
+pub mod sched;
 pub mod tensor;
 pub mod train;
 pub mod workloads;

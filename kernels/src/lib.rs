@@ -19,6 +19,7 @@ pub mod mem;
 pub mod ops;
 pub mod peak;
 pub mod reference;
+pub mod sched;
 pub mod simd;
 pub mod table;
 
