@@ -6,7 +6,11 @@ over all three alike. Prints per operation the median over rounds, the spread (m
 rounds) and the ratios peer/ours, as a markdown table, then the raw rounds as JSON.
 
 Usage (from the repository root, with the peers' environment):
-    /work/pyenv/bin/python benches/python/compare_data.py [--rounds 3] [--reps 5]
+    /work/pyenv/bin/python benches/python/compare_data.py [--rounds 3] [--reps 5] [--ours-bin PATH]
+
+`--ours-bin` runs an already built benchmark executable (the path cargo prints for
+`cargo bench --bench data_processing_benchmarks --no-run`) instead of `cargo bench`, so that
+no build can start between rounds.
 """
 
 import argparse
@@ -28,8 +32,9 @@ def last_json(text):
     raise RuntimeError(f"no JSON in output:\n{text}")
 
 
-def ours(reps):
-    cmd = ["cargo", "bench", "-q", "--bench", "data_processing_benchmarks", "--", "--json"]
+def ours(reps, binary=None):
+    cmd = ([binary, "--json"] if binary else
+           ["cargo", "bench", "-q", "--bench", "data_processing_benchmarks", "--", "--json"])
     out = subprocess.run(cmd + ["--reps", str(reps)], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     return {k: v["ms"] for k, v in last_json(out).items()}
@@ -46,10 +51,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--ours-bin", default=None)
     args = ap.parse_args()
     rounds = {"ours": [], "pandas": [], "polars": []}
     for r in range(args.rounds):
-        rounds["ours"].append(ours(args.reps))
+        rounds["ours"].append(ours(args.reps, args.ours_bin))
         rounds["pandas"].append(peer("pandas", args.reps))
         rounds["polars"].append(peer("polars", args.reps))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)

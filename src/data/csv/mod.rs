@@ -21,6 +21,7 @@
 mod reader;
 mod writer;
 
+pub(crate) use reader::find_field_end;
 pub use reader::{Record, RecordReader};
 pub use writer::{needs_quotes, write_field};
 

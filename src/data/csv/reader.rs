@@ -36,6 +36,8 @@ pub struct RecordReader<R> {
     /// Bytes read from `src` so far.
     total_read: u64,
     started: bool,
+    /// Whether a byte order mark at the start is skipped (only at the start of a file).
+    skip_bom: bool,
     delimiter: u8,
     /// 1-based line where the next record starts.
     line: u64,
@@ -119,11 +121,31 @@ impl<R: Read> RecordReader<R> {
             eof: false,
             total_read: 0,
             started: false,
+            skip_bom: true,
             delimiter,
             line: 1,
             spans: Vec::new(),
             escaped: Vec::new(),
         }
+    }
+
+    /// A reader that continues a file from the start of a record on line `line` (no byte
+    /// order mark is looked for): the serial reader taking over from the block reader.
+    pub fn resume(src: R, delimiter: u8, line: u64) -> RecordReader<R> {
+        RecordReader {
+            skip_bom: false,
+            line,
+            ..RecordReader::new(src, delimiter)
+        }
+    }
+
+    /// Stops reading between records: the input already buffered but not consumed, the
+    /// source (positioned after those bytes), the line the next record starts on, and
+    /// whether the source is exhausted.
+    pub fn into_parts(mut self) -> (Vec<u8>, R, u64, bool) {
+        self.buf.truncate(self.end);
+        self.buf.drain(..self.pos);
+        (self.buf, self.src, self.line, self.eof)
     }
 
     /// Bytes of input consumed by the records returned so far (header included).
@@ -139,7 +161,7 @@ impl<R: Read> RecordReader<R> {
             self.started = true;
             self.buf = vec![0; BUFFER_BYTES];
             self.refill()?;
-            if self.buf[..self.end].starts_with(BOM) {
+            if self.skip_bom && self.buf[..self.end].starts_with(BOM) {
                 self.pos = BOM.len();
             }
         }
@@ -402,7 +424,7 @@ fn zero_bytes(w: u64) -> u64 {
 /// because unquoted fields are the whole of a typical file and a byte loop with three
 /// compares per byte would be the reader's bottleneck.
 #[inline(always)]
-fn find_field_end(buf: &[u8], mut i: usize, d: u8) -> usize {
+pub(crate) fn find_field_end(buf: &[u8], mut i: usize, d: u8) -> usize {
     let delims = ONES * d as u64;
     let lfs = ONES * b'\n' as u64;
     let crs = ONES * b'\r' as u64;

@@ -71,6 +71,40 @@ impl TextBuilder {
         let _ = self.codes.try_reserve_exact(rows);
     }
 
+    /// Whether [`TextBuilder::append`] can take `other` and still number every value with a
+    /// `u32` (checked conservatively, as if every value of `other` were new).
+    fn can_append(&self, other: &TextBuilder) -> bool {
+        self.dict.len() + other.dict.len() <= u32::MAX as usize + 1
+    }
+
+    /// Moves the rows of `other` (built from the rows that follow this one's) here, as if
+    /// they had been pushed here: its new values join the dictionary in their
+    /// first-appearance order. `other` is left empty (its capacity kept for the next block).
+    fn append(&mut self, other: &mut TextBuilder) {
+        if other.codes.is_empty() {
+            return;
+        }
+        other.index.clear();
+        let map: Vec<u32> = other
+            .dict
+            .drain(..)
+            .map(|s| match self.index.get(&s) {
+                Some(&c) => c,
+                None => {
+                    let c = self.dict.len() as u32;
+                    self.index.insert(s.clone(), c);
+                    self.dict.push(s);
+                    c
+                }
+            })
+            .collect();
+        self.codes
+            .extend(other.codes.iter().map(|&c| map[c as usize]));
+        other.codes.clear();
+        std::mem::swap(&mut self.last, &mut other.last);
+        self.last_code = map[other.last_code as usize];
+    }
+
     pub(super) fn finish(self) -> TextColumn {
         TextColumn {
             dict: self.dict,
@@ -163,6 +197,34 @@ impl TimeBuilder {
         let _ = self.values.try_reserve_exact(rows);
     }
 
+    /// Whether the rows of `other` can follow these as they are: same kind, and no UTC
+    /// offset that differs from this column's (that would turn earlier values to UTC).
+    fn can_append(&self, other: &TimeBuilder) -> bool {
+        match (self.kind, other.kind) {
+            (_, None) | (None, _) => true,
+            (Some(a), Some(b)) => {
+                a == b && !self.utc && !other.utc && self.first_offset == other.first_offset
+            }
+        }
+    }
+
+    /// Moves the rows of `other` here ([`TimeBuilder::can_append`] must have said yes),
+    /// leaving it empty.
+    fn append(&mut self, other: &mut TimeBuilder) {
+        let Some(kind) = other.kind.take() else {
+            return;
+        };
+        if self.kind.is_none() {
+            self.kind = Some(kind);
+            self.first_offset = other.first_offset;
+            self.utc = other.utc;
+        }
+        self.values.extend_from_slice(&other.values);
+        other.values.clear();
+        other.first_offset = None;
+        other.utc = false;
+    }
+
     /// A column with no rows has no kind to read; it is an integer index then.
     pub(super) fn finish(self) -> TimeColumn {
         TimeColumn {
@@ -202,19 +264,59 @@ impl AutoBuilder {
     #[cold]
     fn become_text(&mut self, bytes: &[u8]) -> Result<(), CellError> {
         utf8(bytes)?;
-        let AutoBuilder::Float(v) = self else {
-            return Ok(());
-        };
-        let mut t = TextBuilder::default();
-        let mut text = Vec::new();
-        for &x in v.iter() {
-            text.clear();
-            format_f64(x, &mut text);
-            t.push(&text)?;
+        let t = self.make_text()?;
+        t.push(bytes)
+    }
+
+    /// Turns a numeric column into text, its numbers in canonical form.
+    fn make_text(&mut self) -> Result<&mut TextBuilder, CellError> {
+        if let AutoBuilder::Float(v) = self {
+            let mut t = TextBuilder::default();
+            let mut text = Vec::new();
+            for &x in v.iter() {
+                text.clear();
+                format_f64(x, &mut text);
+                t.push(&text)?;
+            }
+            *self = AutoBuilder::Text(t);
         }
-        t.push(bytes)?;
-        *self = AutoBuilder::Text(t);
-        Ok(())
+        match self {
+            AutoBuilder::Text(t) => Ok(t),
+            AutoBuilder::Float(_) => unreachable!("turned to text above"),
+        }
+    }
+
+    /// Whether the rows of `other` can follow these. A numeric `other` after a text column
+    /// cannot: pushed here its numbers would have kept their spelling.
+    fn can_append(&self, other: &AutoBuilder) -> bool {
+        match (self, other) {
+            (AutoBuilder::Float(_), AutoBuilder::Float(_)) => true,
+            (AutoBuilder::Float(v), AutoBuilder::Text(t)) => {
+                v.len() + t.dict.len() <= u32::MAX as usize
+            }
+            (AutoBuilder::Text(a), AutoBuilder::Text(b)) => a.can_append(b),
+            (AutoBuilder::Text(_), AutoBuilder::Float(v)) => v.is_empty(),
+        }
+    }
+
+    /// Moves the rows of `other` here ([`AutoBuilder::can_append`] must have said yes),
+    /// leaving it an empty numeric column.
+    fn append(&mut self, other: &mut AutoBuilder) {
+        match other {
+            AutoBuilder::Float(o) => {
+                if let AutoBuilder::Float(v) = self {
+                    v.extend_from_slice(o);
+                }
+                o.clear();
+            }
+            AutoBuilder::Text(o) => {
+                // Cannot fail: can_append bounded the dictionary.
+                if let Ok(t) = self.make_text() {
+                    t.append(o);
+                }
+                *other = AutoBuilder::Float(Vec::new());
+            }
+        }
     }
 
     pub(super) fn finish(self) -> Column {
@@ -268,6 +370,46 @@ impl Builder {
                 // Only an estimate: when memory is short, grow as usual instead.
                 let _ = v.try_reserve_exact(rows);
             }
+        }
+    }
+
+    /// An empty builder for the same column role (for a block of rows parsed on its own).
+    pub(super) fn fresh(&self) -> Builder {
+        match self {
+            Builder::Id(_) => Builder::Id(TextBuilder::default()),
+            Builder::Time(_) => Builder::Time(TimeBuilder::default()),
+            Builder::Target(_) => Builder::Target(Vec::new()),
+            Builder::Auto(_) => Builder::Auto(AutoBuilder::Float(Vec::new())),
+        }
+    }
+
+    /// Whether `other`, a [`Builder::fresh`] copy fed the rows that follow this builder's,
+    /// can be appended so that the result equals pushing those rows here.
+    pub(super) fn can_append(&self, other: &Builder) -> bool {
+        match (self, other) {
+            (Builder::Id(a), Builder::Id(b)) => a.can_append(b),
+            (Builder::Time(a), Builder::Time(b)) => a.can_append(b),
+            (Builder::Target(_), Builder::Target(_)) => true,
+            (Builder::Auto(a), Builder::Auto(b)) => a.can_append(b),
+            _ => false,
+        }
+    }
+
+    /// Moves `other`'s rows here ([`Builder::can_append`] must have said yes), leaving it
+    /// as [`Builder::fresh`] would make it, with its capacity kept for the next block.
+    ///
+    /// # Panics
+    /// If the two builders are for different roles.
+    pub(super) fn append(&mut self, other: &mut Builder) {
+        match (self, other) {
+            (Builder::Id(a), Builder::Id(b)) => a.append(b),
+            (Builder::Time(a), Builder::Time(b)) => a.append(b),
+            (Builder::Target(a), Builder::Target(b)) => {
+                a.extend_from_slice(b);
+                b.clear();
+            }
+            (Builder::Auto(a), Builder::Auto(b)) => a.append(b),
+            _ => panic!("appending a builder of another column role"),
         }
     }
 
