@@ -5,6 +5,9 @@ ratio of the medians over the rounds.
 
 Run from the repository root:
   /work/pyenv/bin/python benches/python/nn_compare.py [--rounds 2] [--runs 20] [--no-build]
+      [--bin target/release/deps/nn_benchmarks-HASH]
+(--bin runs an already built benchmark binary instead of `cargo bench`, e.g. while sources
+are being edited.)
 
 Ours: criterion's median of the round (target/criterion/nn/<id>/new/estimates.json).
 PyTorch: median of --runs timed steps after 3 warm-ups; for attention the faster of the
@@ -29,9 +32,9 @@ IDS = [
 ]
 
 
-def ours():
-    subprocess.run(["cargo", "bench", "--bench", "nn_benchmarks"], check=True,
-                   stdout=subprocess.DEVNULL)
+def ours(binary):
+    cmd = [binary, "--bench"] if binary else ["cargo", "bench", "--bench", "nn_benchmarks"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     out = {}
     for name in IDS:
         path = os.path.join("target", "criterion", "nn", name, "new", "estimates.json")
@@ -59,13 +62,14 @@ def main(argv):
         rounds = int(argv[argv.index("--rounds") + 1])
     if "--runs" in argv:
         runs = int(argv[argv.index("--runs") + 1])
-    if "--no-build" not in argv:
+    binary = argv[argv.index("--bin") + 1] if "--bin" in argv else None
+    if "--no-build" not in argv and binary is None:
         subprocess.run(["cargo", "bench", "--bench", "nn_benchmarks", "--no-run"], check=True)
     rows = {name: ([], []) for name in IDS}
     print("| round | layer | ours ms | PyTorch ms | speed-up |")
     print("|---|---|---|---|---|")
     for r in range(rounds):
-        a = ours()
+        a = ours(binary)
         b = theirs(runs)
         for name in IDS:
             rows[name][0].append(a[name])
