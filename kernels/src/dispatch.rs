@@ -56,6 +56,7 @@ macro_rules! simd_tier {
             entry!($features, $Token, fn sum_sq(x: &[f32]) -> f32 => ops::level1::sum_sq);
             entry!($features, $Token, fn max(x: &[f32]) -> f32 => ops::level1::max);
             entry!($features, $Token, fn argmax(x: &[f32]) -> Option<usize> => ops::level1::argmax);
+            entry!($features, $Token, fn col_sum_acc(x: &[f32], cols: usize, out: &mut [f32]) => ops::colsum::col_sum_acc);
 
             entry!($features, $Token, fn act_forward(act: Activation, x: &[f32], y: &mut [f32]) => ops::activation::forward);
             entry!($features, $Token, fn act_forward_inplace(act: Activation, x: &mut [f32]) => ops::activation::forward_inplace);
@@ -76,7 +77,7 @@ macro_rules! simd_tier {
             pub static TABLE: Kernels = Kernels {
                 isa: $isa,
                 dot, axpy, scale, add, sub, mul, div, add_assign, sub_assign, mul_assign,
-                div_assign, sum, sum_sq, max, argmax,
+                div_assign, sum, sum_sq, max, argmax, col_sum_acc,
                 act_forward, act_forward_inplace, act_backward, prelu_forward, prelu_backward,
                 exp, log,
                 softmax_rows, softmax_rows_backward, layernorm_rows, layernorm_rows_backward,
@@ -115,6 +116,7 @@ pub static SCALAR: Kernels = Kernels {
     sum_sq: reference::level1::sum_sq,
     max: reference::level1::max,
     argmax: reference::level1::argmax,
+    col_sum_acc: reference::colsum::col_sum_acc,
     act_forward: reference::activation::forward,
     act_forward_inplace: reference::activation::forward_inplace,
     act_backward: reference::activation::backward,

@@ -57,6 +57,10 @@ pub struct Kernels {
     /// The index of the first NaN if there is one, else of the first largest element;
     /// `None` for an empty slice.
     pub argmax: fn(x: &[f32]) -> Option<usize>,
+    /// out[j] += Σ_r x[r·cols + j] for x (rows, cols) and out (cols): column sums, as a bias
+    /// gradient. Each column gets its rows added in row order, so every tier returns the
+    /// reference's bits. Panics if `out.len() != cols` or `x.len()` is not a multiple of it.
+    pub col_sum_acc: fn(x: &[f32], cols: usize, out: &mut [f32]),
 
     // ---- activations and transcendentals ----------------------------------------------------
     /// y = f(x).

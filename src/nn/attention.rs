@@ -400,10 +400,7 @@ impl MultiheadAttention {
         let dw = self.in_proj_weight.of_mut(grads);
         (k.sgemm)(&dw_spec, dproj, x, dw, Epilogue::NONE);
         if let Some(bias) = self.in_proj_bias {
-            let db = bias.of_mut(grads);
-            for row in dproj.chunks_exact(3 * e) {
-                (k.add_assign)(db, row);
-            }
+            (k.col_sum_acc)(&dproj[..rows * 3 * e], 3 * e, bias.of_mut(grads));
         }
         if let Some(dx) = dx {
             // dx (B·T, E) += dproj (B·T, 3E) · W_in (3E, E): the three paths in one sum
@@ -459,9 +456,7 @@ impl MultiheadAttention {
             (k.sgemm)(&dw_spec, dp, input, dw, Epilogue::NONE);
             if let Some(bias) = self.in_proj_bias {
                 let db = &mut bias.of_mut(grads)[part * e..(part + 1) * e];
-                for row in dp.chunks_exact(e) {
-                    (k.add_assign)(db, row);
-                }
+                (k.col_sum_acc)(dp, e, db);
             }
             if let Some(d_input) = d_input {
                 // d_input (B·T, E) += dp (B·T, E) · W_part (E, E)
@@ -518,10 +513,7 @@ impl MultiheadAttention {
             Epilogue::NONE,
         );
         if let Some(bias) = self.out_proj_bias {
-            let db = bias.of_mut(grads);
-            for row in dy.chunks_exact(e) {
-                (k.add_assign)(db, row);
-            }
+            (k.col_sum_acc)(dy, e, bias.of_mut(grads));
         }
         // dO (B·Tq, E) = dy · W_o
         (k.sgemm)(

@@ -157,14 +157,21 @@ impl Conv1d {
         self.kernel * self.c_in
     }
 
+    /// Whether backward needs the pre-activation z cached: not without an activation, nor with
+    /// ReLU, whose derivative (z > 0) is read from its output (y > 0 exactly where z > 0), so
+    /// ReLU runs in the GEMM's epilogue.
+    fn needs_pre_activation(&self) -> bool {
+        !matches!(self.activation, Activation::Identity | Activation::Relu)
+    }
+
     /// The permuted weight (C_out, K·C_in), im2col (B·T_out, K·C_in), and with an activation
-    /// the pre-activation z (B·T_out, C_out).
+    /// other than ReLU the pre-activation z (B·T_out, C_out).
     fn cache_lens(&self, dims: SeqDims) -> [usize; 3] {
         let rows = dims.b * self.out_len(dims.t);
-        let z = if self.activation == Activation::Identity {
-            0
-        } else {
+        let z = if self.needs_pre_activation() {
             rows * self.c_out
+        } else {
+            0
         };
         [self.c_out * self.kc(), rows * self.kc(), z]
     }
@@ -177,8 +184,13 @@ impl Conv1d {
     /// dz (B·T_out, C_out) when there is an activation, dW' (C_out, K·C_in), dcol
     /// (B·T_out, K·C_in).
     fn scratch_lens(&self, dims: SeqDims) -> [usize; 3] {
-        let [w, col, z] = self.cache_lens(dims);
-        [z, w, col]
+        let [w, col, _] = self.cache_lens(dims);
+        let dz = if self.activation == Activation::Identity {
+            0
+        } else {
+            dims.b * self.out_len(dims.t) * self.c_out
+        };
+        [dz, w, col]
     }
 
     /// Floats of scratch `backward` needs for a (B, T, C_in) input.
@@ -246,13 +258,17 @@ impl Conv1d {
             ldb: kc,
             ..GemmSpec::new(rows, self.c_out, kc)
         };
-        let ep = Epilogue {
-            bias: self.bias.map(|b| b.of(params)),
-            ..Epilogue::NONE
-        };
-        if self.activation == Activation::Identity {
+        if !self.needs_pre_activation() {
+            let ep = Epilogue {
+                bias: self.bias.map(|b| b.of(params)),
+                activation: self.activation,
+            };
             (k.sgemm)(&spec, col, w, y, ep);
         } else {
+            let ep = Epilogue {
+                bias: self.bias.map(|b| b.of(params)),
+                ..Epilogue::NONE
+            };
             (k.sgemm)(&spec, col, w, z, ep);
             (k.act_forward)(self.activation, z, y);
         }
@@ -280,6 +296,8 @@ impl Conv1d {
         let dz: &[f32] = if self.activation == Activation::Identity {
             &dy[..rows * self.c_out]
         } else {
+            // ReLU's derivative from its output: y > 0 exactly where z > 0.
+            let z = if self.needs_pre_activation() { z } else { y };
             dz_buf.fill(0.0);
             (k.act_backward)(self.activation, z, y, dy, dz_buf);
             dz_buf
@@ -300,10 +318,7 @@ impl Conv1d {
             }
         }
         if let Some(b) = self.bias {
-            let db = b.of_mut(grads);
-            for row in dz.chunks_exact(self.c_out.max(1)) {
-                (k.add_assign)(db, row);
-            }
+            (k.col_sum_acc)(dz, self.c_out, b.of_mut(grads));
         }
         if let Some(dx) = dx {
             // dcol (B·T_out, K·C_in) = dz (B·T_out, C_out) · W' (C_out, K·C_in), then col2im

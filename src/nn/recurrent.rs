@@ -211,9 +211,7 @@ impl RecurrentLayer {
             if let Some(bias) = bias {
                 if i == 0 || !same || self.b_ih.is_none() {
                     colsum.fill(0.0);
-                    for row in da.chunks_exact(gd) {
-                        (k.add_assign)(colsum, row);
-                    }
+                    (k.col_sum_acc)(da, gd, colsum);
                 }
                 (k.add_assign)(bias.of_mut(grads), colsum);
             }

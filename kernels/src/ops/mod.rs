@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod adam;
+pub mod colsum;
 pub mod layernorm;
 pub mod level1;
 pub mod softmax;

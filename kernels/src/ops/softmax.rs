@@ -41,6 +41,9 @@ pub fn rows<S: Simd>(s: S, x: &[f32], y: &mut [f32], cols: usize) {
         "softmax: x and y must have the same length"
     );
     let rows = rows_of(x.len(), cols, "softmax");
+    if cols <= SHORT * S::LANES {
+        return short_rows(s, x, y, cols, rows);
+    }
     for r in 0..rows {
         let xr = &x[r * cols..(r + 1) * cols];
         let yr = &mut y[r * cols..(r + 1) * cols];
@@ -71,6 +74,48 @@ pub fn rows<S: Simd>(s: S, x: &[f32], y: &mut [f32], cols: usize) {
             let v = s.mul(load_w(s, &yr[i..i + w], 0.0), inv);
             store_w(s, &mut yr[i..i + w], v);
             i += w;
+        }
+    }
+}
+
+/// Rows of at most this many vectors are softmaxed in registers.
+const SHORT: usize = 4;
+
+/// [`rows`] for rows of at most [`SHORT`] vectors (attention's 36-wide score rows): the row
+/// stays in registers from load to store instead of being stored as exp(x − max) and read
+/// back to be scaled. The arithmetic and its order are [`rows`]'s, so the results are the
+/// same bits. (The fixed-size arrays with constant trip counts keep the vectors in registers.)
+#[inline(always)]
+fn short_rows<S: Simd>(s: S, x: &[f32], y: &mut [f32], cols: usize, rows: usize) {
+    let n = S::LANES;
+    let nv = cols.div_ceil(n);
+    for r in 0..rows {
+        let xr = &x[r * cols..(r + 1) * cols];
+        let yr = &mut y[r * cols..(r + 1) * cols];
+        let mut v = [s.splat(f32::NEG_INFINITY); SHORT];
+        let mut mv = s.splat(f32::NEG_INFINITY);
+        for (i, vi) in v.iter_mut().enumerate() {
+            if i < nv {
+                let hi = cols.min((i + 1) * n);
+                *vi = load_w(s, &xr[i * n..hi], f32::NEG_INFINITY);
+                mv = s.max(*vi, mv);
+            }
+        }
+        let m = s.splat(s.reduce_max(mv));
+        let mut sum = s.zero();
+        for (i, vi) in v.iter_mut().enumerate() {
+            if i < nv {
+                // Lanes past the row hold −∞ and add exp(−∞) = 0, as in `rows`.
+                *vi = math::exp(s, s.sub(*vi, m));
+                sum = s.add(sum, *vi);
+            }
+        }
+        let inv = s.splat(1.0 / s.reduce_add(sum));
+        for (i, vi) in v.iter().enumerate() {
+            if i < nv {
+                let hi = cols.min((i + 1) * n);
+                store_w(s, &mut yr[i * n..hi], s.mul(*vi, inv));
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod adam;
+pub mod colsum;
 pub mod gemm;
 pub mod layernorm;
 pub mod level1;
