@@ -25,7 +25,9 @@
 
 pub mod builder;
 pub mod check;
+pub mod dlinear;
 pub mod hyperparams;
+pub mod mlp;
 pub mod nlinear;
 pub mod registry;
 pub mod train_config;

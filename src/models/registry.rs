@@ -17,7 +17,11 @@ pub struct ModelEntry {
 }
 
 /// Every model, in the order `--help` lists them. Adding a model adds one line here.
-pub static MODELS: &[ModelEntry] = &[super::nlinear::ENTRY];
+pub static MODELS: &[ModelEntry] = &[
+    super::mlp::ENTRY,
+    super::dlinear::ENTRY,
+    super::nlinear::ENTRY,
+];
 
 /// The entry called `name` (registry or class name, any case).
 pub fn entry(name: &str) -> Result<&'static ModelEntry> {
