@@ -281,7 +281,7 @@ pub fn read_local_scaler(section: &Section<'_>, source: &str) -> Result<LocalSca
     let values = r.f32s("the scaler statistics")?;
     r.finish()?;
     let stats: Vec<[f32; 2]> = values.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
-    let odd = values.len() % 2 != 0;
+    let odd = !values.len().is_multiple_of(2);
     let n_series = usize::try_from(n_series).unwrap_or(usize::MAX);
     match LocalScaler::from_parts(kind, columns, n_series, stats) {
         Ok(s) if !odd => Ok(s),
