@@ -464,6 +464,27 @@ mod forecaster {
     }
 
     #[test]
+    fn mlp_dlinear_and_nlinear_together_predict_bit_for_bit_after_loading() {
+        let df = example_frame(&[("a", 40), ("b", 30)]);
+        let mlp = ModelBuilder::new("mlp", 4)
+            .input_size(8)
+            .max_steps(10)
+            .set("hidden_size", 16)
+            .build()
+            .unwrap();
+        let dlinear = ModelBuilder::new("dlinear", 4)
+            .input_size(8)
+            .max_steps(10)
+            .set("moving_avg_window", 5)
+            .build()
+            .unwrap();
+        let mut nf = NeuralForecast::new(vec![mlp, dlinear, nlinear(4, 10)], Freq::Integer(1));
+        nf.fit(&df).unwrap();
+        let back = NeuralForecast::from_bytes(&nf.to_bytes().unwrap(), "m.ndf").unwrap();
+        assert_bitwise_equal(&back.predict().unwrap(), &nf.predict().unwrap());
+    }
+
+    #[test]
     fn an_unfitted_forecaster_keeps_its_configuration() {
         let nf = NeuralForecast::new(vec![nlinear(3, 10)], Freq::MonthStart(1))
             .with_local_scaler(Some(LocalScalerKind::MinMax));
