@@ -1,6 +1,7 @@
-//! Any bytes, read as a model file: an error or a model, never a panic, and whatever reads
-//! successfully writes back and reads again. The first byte picks how the rest is used, so
-//! the fuzzer reaches past the checksums into the section decoders:
+//! Any bytes, read as a model file (by the snapshot decoder and by
+//! `NeuralForecast::from_bytes`): an error or a model, never a panic, and whatever reads
+//! successfully writes back and reads again. The first byte picks how the rest is used, so the
+//! fuzzer reaches past the checksums into the section decoders:
 //! - mode 0: the bytes as they are (magic, version, length and checksum checks);
 //! - mode 1: the bytes with their length and checksums recomputed (`reseal`);
 //! - mode 2: a valid sample file with bytes patched at (u16 position, value) pairs, resealed;
@@ -12,6 +13,7 @@ use neuro_divergent::data::dataset::Dataset;
 use neuro_divergent::data::frame::ColumnRoles;
 use neuro_divergent::data::freq::Freq;
 use neuro_divergent::data::scalers::local::{LocalScaler, LocalScalerKind};
+use neuro_divergent::forecast::NeuralForecast;
 use neuro_divergent::io::json::Value;
 use neuro_divergent::io::model_file::format::{reseal, Container, ContainerWriter};
 use neuro_divergent::io::model_file::{decode, encode, SnapshotRef};
@@ -44,6 +46,11 @@ fn sample() -> &'static [u8] {
 }
 
 fn check(bytes: &[u8]) {
+    // The forecaster's own loader (which adds its consistency checks) on the same bytes.
+    if let Ok(nf) = NeuralForecast::from_bytes(bytes, "fuzz.ndf") {
+        let again = nf.to_bytes().expect("a loaded forecaster can be saved");
+        NeuralForecast::from_bytes(&again, "fuzz.ndf").expect("what was saved loads back");
+    }
     let Ok(snap) = decode(bytes, "fuzz.ndf") else {
         return;
     };
