@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod forecast;
 pub mod io;
 pub mod loss;
 pub mod models;
@@ -26,6 +27,7 @@ pub mod nn;
 pub mod optim;
 pub mod rng;
 pub mod tensor;
+pub mod train;
 pub mod workloads;
 
 pub use error::{Error, ErrorKind, Result};

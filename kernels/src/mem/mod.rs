@@ -7,10 +7,12 @@ mod aligned;
 mod arena;
 mod block;
 mod counters;
+mod counting_alloc;
 mod pool;
 
 pub use aligned::AlignedBuf;
 pub use arena::{Arena, ArenaFull};
 pub use block::{AllocError, ALIGN};
 pub use counters::{reset_peak, stats, MemoryStats};
+pub use counting_alloc::{AllocCounts, CountingAlloc};
 pub use pool::{Pool, PoolBuf, PoolStats};
