@@ -46,6 +46,9 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
     scaler_type: TemporalScalerKind::Identity,
 };
 
+/// Most parameters a model may have (4 GiB of f32 values), so a typo cannot ask for terabytes.
+const MAX_PARAMS: u128 = 1 << 30;
+
 /// The DLinear model.
 #[derive(Clone, Debug)]
 pub struct DLinear {
@@ -82,6 +85,17 @@ impl DLinear {
         }
         let decomp = SeriesDecomp::new(window, config.input_size, 1)?;
         let q = config.loss.outputsize_multiplier();
+        let n_params = 2 * (config.input_size as u128 + 1) * config.h as u128 * q as u128;
+        if n_params > MAX_PARAMS {
+            return Err(Error::config(
+                "DLinear.input_size",
+                format_args!(
+                    "input_size={} with h={} gives {n_params} parameters; at most {MAX_PARAMS} \
+                     are allowed",
+                    config.input_size, config.h
+                ),
+            ));
+        }
         let (l, out) = (config.input_size, config.h * q);
         let mut layout = ParamLayout::new();
         let linear_trend = Linear::new(
@@ -290,6 +304,10 @@ mod tests {
             (
                 base().with("exclude_insample_y", true),
                 "DLinear.exclude_insample_y",
+            ),
+            (
+                base().with("input_size", 1usize << 30),
+                "DLinear.input_size",
             ),
         ] {
             let e = DLinear::from_hyperparams(&hp).unwrap_err().to_string();

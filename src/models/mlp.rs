@@ -15,7 +15,11 @@
 //! Parameters keep PyTorch's names (`mlp.0.weight`, ..., `out.bias`), so a state dict maps
 //! onto the [`ParamStore`](crate::nn::ParamStore) one to one.
 //!
-//! Cache (kept for backward): x0 (B, D0), then per hidden layer z_i and x_i (B, D) each.
+//! Each hidden layer is one GEMM with bias and ReLU fused into its epilogue, in training too:
+//! ReLU's derivative [z > 0] equals [relu(z) > 0], so backward reads it from the output x_i and
+//! the pre-activation z_i need not be kept.
+//!
+//! Cache (kept for backward): x0 (B, D0), then x_i (B, D) per hidden layer.
 //! Scratch (backward): two (B, D) gradient buffers used alternately and the layer's dz (B, D).
 //!
 //! Deliberate differences from NeuralForecast: `num_layers` must be at least 1 (PyTorch's
@@ -159,14 +163,14 @@ impl Mlp {
         }
     }
 
-    /// Splits the cache for `rows` rows into x0 (B, D0) and the per-layer (z_i, x_i) pairs,
-    /// laid out `z_1 x_1 z_2 x_2 ...`.
+    /// Splits the cache for `rows` rows into x0 (B, D0) and the layer outputs x_1, x_2, ...
+    /// (B, D) each.
     fn split_cache<'c>(&self, cache: &'c [f32], rows: usize) -> (&'c [f32], &'c [f32]) {
         cache[..self.cache_len(rows)].split_at(rows * self.d_in)
     }
 
     fn cache_len(&self, rows: usize) -> usize {
-        rows * (self.d_in + 2 * self.layers.len() * self.hidden)
+        rows * (self.d_in + self.layers.len() * self.hidden)
     }
 }
 
@@ -209,9 +213,8 @@ impl Model for Mlp {
         self.flatten_input(x, x0);
         let mut input: &[f32] = x0;
         for layer in &self.layers {
-            let (zx, tail) = rest.split_at_mut(2 * rows * d);
-            let (z, act) = zx.split_at_mut(rows * d); // (B, D) each
-            layer.forward(k, params, input, act, z);
+            let (act, tail) = rest.split_at_mut(rows * d); // (B, D)
+            layer.forward_inference(k, params, input, act);
             input = act;
             rest = tail;
         }
@@ -232,15 +235,12 @@ impl Model for Mlp {
         let (rows, d) = (x.rows, self.hidden);
         let (x0, acts) = self.split_cache(cache, rows);
         let n = self.layers.len();
-        // (z_i, x_i) of layer i (0-based).
-        let layer_cache = |i: usize| {
-            let zx = &acts[2 * i * rows * d..2 * (i + 1) * rows * d];
-            zx.split_at(rows * d)
-        };
+        // x_i, the output of layer i (0-based).
+        let output = |i: usize| &acts[i * rows * d..(i + 1) * rows * d];
         let (bufs, dz) = scratch[..3 * rows * d].split_at_mut(2 * rows * d);
         let (mut dy, mut dprev) = bufs.split_at_mut(rows * d); // (B, D) each
         dy.fill(0.0);
-        let last = layer_cache(n - 1).1;
+        let last = output(n - 1);
         self.out.backward(
             k,
             params,
@@ -253,15 +253,16 @@ impl Model for Mlp {
             &mut [],
         );
         for i in (0..n).rev() {
-            let (z, act) = layer_cache(i);
-            let input = if i == 0 { x0 } else { layer_cache(i - 1).1 };
+            let act = output(i);
+            let input = if i == 0 { x0 } else { output(i - 1) };
             let dx = if i == 0 {
                 None
             } else {
                 dprev.fill(0.0);
                 Some(&mut *dprev)
             };
-            self.layers[i].backward(k, params, grads, input, act, z, dy, dx, dz);
+            // The output stands in for the pre-activation (see the module docs).
+            self.layers[i].backward(k, params, grads, input, act, act, dy, dx, dz);
             std::mem::swap(&mut dy, &mut dprev);
         }
     }
@@ -300,11 +301,22 @@ mod tests {
             &mut scratch,
             Mode::Predict,
         );
-        let (_, acts) = m.split_cache(&cache, rows);
-        acts.chunks_exact(rows * m.hidden)
-            .step_by(2)
-            .flatten()
-            .all(|z| z.abs() > margin)
+        // Recompute each layer's pre-activation from its cached input.
+        let (x0, acts) = m.split_cache(&cache, rows);
+        let mut z = vec![0.0; rows * m.hidden];
+        m.layers.iter().enumerate().all(|(i, layer)| {
+            let input = if i == 0 {
+                x0
+            } else {
+                &acts[(i - 1) * rows * m.hidden..i * rows * m.hidden]
+            };
+            let affine = Linear {
+                activation: Activation::Identity,
+                ..layer.clone()
+            };
+            affine.forward_inference(k, &store.values, input, &mut z);
+            z.iter().all(|v| v.abs() > margin)
+        })
     }
 
     proptest! {
