@@ -162,8 +162,6 @@ fn plot_writes_an_svg_with_history_forecast_and_intervals() {
 }
 
 #[test]
-#[ignore = "needs NeuralForecast::save/load (src/forecast/persist.rs, the modelfile helper); \
-            src/cli/fit.rs save/load carry the two lines to switch on"]
 fn fit_save_then_predict_gives_the_same_forecast() {
     let dir = temp_dir("model");
     let file = path(&dir.join("air.ndm"));

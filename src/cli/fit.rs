@@ -38,27 +38,14 @@ Prints one line per model: steps, last training loss, seconds.
     )
 }
 
-/// Saves `nf` to `path`.
-///
-/// Until `NeuralForecast::save`/`load` (src/forecast/persist.rs) are in this build, both
-/// functions return an error; switching them on is the line marked `PENDING-MODELFILE`.
+/// Saves `nf` to `path` (the model file format of [`crate::io::model_file`]).
 pub fn save(nf: &NeuralForecast, path: &str) -> Result<(), Error> {
-    // PENDING-MODELFILE: nf.save(std::path::Path::new(path))
-    let _ = (nf, path);
-    Err(Error::bare(
-        crate::error::ErrorKind::ModelFile,
-        "model files are not available in this build",
-    ))
+    nf.save(std::path::Path::new(path))
 }
 
 /// Loads the models saved at `path`.
 pub fn load(path: &str) -> Result<NeuralForecast, Error> {
-    // PENDING-MODELFILE: NeuralForecast::load(std::path::Path::new(path))
-    let _ = path;
-    Err(Error::bare(
-        crate::error::ErrorKind::ModelFile,
-        "model files are not available in this build",
-    ))
+    NeuralForecast::load(std::path::Path::new(path))
 }
 
 /// Runs `fit` on `argv` (after the command word).

@@ -45,6 +45,7 @@ pub mod cross_validation;
 pub mod frames;
 pub mod future;
 pub mod insample;
+pub mod persist;
 
 use std::borrow::Cow;
 use std::time::Instant;

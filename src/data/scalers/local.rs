@@ -162,6 +162,39 @@ impl LocalScaler {
         &self.columns
     }
 
+    /// The fitted state, for saving: (kind, column names, number of series, (C, S) statistics
+    /// as in [`LocalScaler::stats`]).
+    pub fn to_parts(&self) -> (LocalScalerKind, &[String], usize, &[[f32; 2]]) {
+        (self.kind, &self.columns, self.n_series, &self.stats)
+    }
+
+    /// A scaler from the state [`LocalScaler::to_parts`] gave (a model file).
+    ///
+    /// Errors: the statistics are not one pair per column and series, or there is no column.
+    pub fn from_parts(
+        kind: LocalScalerKind,
+        columns: Vec<String>,
+        n_series: usize,
+        stats: Vec<[f32; 2]>,
+    ) -> Result<LocalScaler> {
+        if columns.is_empty() || Some(stats.len()) != columns.len().checked_mul(n_series) {
+            return Err(Error::bare(
+                ErrorKind::Data,
+                format!(
+                    "local scaler state: {} statistics for {} columns of {n_series} series",
+                    stats.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        Ok(LocalScaler {
+            kind,
+            columns,
+            n_series,
+            stats,
+        })
+    }
+
     /// (offset, scale) of column `c` of series `s` (for Box-Cox: (λ, 0)).
     pub fn stats(&self, c: usize, s: usize) -> [f32; 2] {
         self.stats[c * self.n_series + s]
