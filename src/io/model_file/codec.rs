@@ -561,7 +561,8 @@ mod tests {
 
     #[test]
     fn inconsistent_datasets_are_rejected_with_the_reason() {
-        let cases: Vec<(Box<dyn Fn(&mut Dataset)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut Dataset)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|d| d.offsets[1] = 9), "empty or out of order"),
             (
                 Box::new(|d| d.offsets.pop().map(|_| ()).unwrap()),
