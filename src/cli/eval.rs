@@ -401,3 +401,61 @@ fn write_json(
     ]));
     out.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::cli;
+
+    fn temp_csv(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("nd-eval-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn test_files_that_do_not_match_the_training_file_are_input_errors() {
+        let train = temp_csv("train.csv", "unique_id,ds,y\nA,1,1\nA,2,2\nB,1,3\nB,2,4\n");
+        for (name, test, needle) in [
+            (
+                "uneven.csv",
+                "unique_id,ds,y\nA,3,1\nA,4,1\nB,3,1\n",
+                "series 'B': has 1 test rows but series 'A' has 2",
+            ),
+            (
+                "extra.csv",
+                "unique_id,ds,y\nA,3,1\nB,3,1\nC,3,1\n",
+                "series 'C': series is in the test file but not in the training file",
+            ),
+            (
+                "missing.csv",
+                "unique_id,ds,y\nA,3,1\n",
+                "series 'B': series of the training file has no rows in the test file",
+            ),
+            (
+                "late.csv",
+                "unique_id,ds,y\nA,3,1\nB,4,1\n",
+                "series 'B', timestamp 4: the test rows must start right after the training end (2), at 3",
+            ),
+        ] {
+            let test = temp_csv(name, test);
+            let (code, out, err) = cli(&["eval", "--train", &train, "--test", &test]);
+            assert_eq!(code, 1, "{name}: {err}");
+            assert!(out.is_empty());
+            assert!(err.contains(needle), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_series_shorter_than_the_season_is_named() {
+        let train = temp_csv("short.csv", "unique_id,ds,y\nA,1,1\nA,2,2\n");
+        let test = temp_csv("short_test.csv", "unique_id,ds,y\nA,3,1\n");
+        let (code, _, err) = cli(&["eval", "--train", &train, "--test", &test, "--season", "3"]);
+        assert_eq!(code, 1);
+        assert!(
+            err.contains("series 'A': 2 training values are fewer than one season (3)"),
+            "{err}"
+        );
+    }
+}
