@@ -6,7 +6,7 @@
 //!
 //! - [`tensor`]: `Tensor` (owning, up to 4 dimensions, row-major, 64-byte aligned) and its
 //!   borrowed views, with shape errors instead of undefined behaviour.
-//! - [`cli`]: the `neuro-divergent` command (`info`, `bench kernels`).
+//! - [`cli`]: the `neuro-divergent` command (`forecast`, `fit`, `predict`, `eval`, `info`, ...).
 //!
 //! ```
 //! use neuro_divergent::tensor::Tensor;
@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod forecast;
 pub mod io;
 pub mod loss;

@@ -8,12 +8,19 @@
 
 mod args;
 mod bench;
+mod eval;
+mod fit;
+mod forecast;
 mod info;
 mod inspect;
 pub mod json;
 pub mod kernel_bench;
 pub mod machine;
+mod model_args;
 mod model_bench;
+mod output;
+mod predict;
+pub mod progress;
 mod report;
 pub mod timing;
 
@@ -52,6 +59,11 @@ neuro-divergent: neural time-series forecasting on a zero-dependency numerics en
 Usage: neuro-divergent <COMMAND> [OPTIONS]
 
 Commands:
+  forecast        Train models and print the forecast (no arguments: the embedded
+                  AirPassengers series, 12 months ahead, with MLP)
+  fit             Train models and save them to a model file
+  predict         Forecast from a model file, without training
+  eval            Fit on a train file, score on a test file: MAE, RMSE, sMAPE, MASE vs SeasonalNaive
   info            Version, CPU, detected and active ISA, usable ISAs, threads
   inspect FILE    Validate a long-format CSV file; per-series counts, dates, frequency, stats
   bench kernels   sgemm GFLOP/s, elementwise Gelem/s and the measured f32 peak per ISA
@@ -66,7 +78,7 @@ Environment:
   NEURO_DIVERGENT_ISA   Cap the kernel tier: scalar, sse2, avx, avx2, avx512 or neon.
                         A name the CPU does not support, or an unknown one, is an error.
 
-Forecasting commands (forecast, eval) arrive in later versions.
+Start with `neuro-divergent forecast`, then `neuro-divergent forecast --help`.
 ";
 
 /// The tier the process uses, or the usage error for an invalid `NEURO_DIVERGENT_ISA`.
@@ -112,12 +124,16 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
     }
     let mut args = Args::new(argv, "neuro-divergent");
     match args.next_arg()? {
-        // No forecasting yet: with nothing to do by default, show what there is.
+        // With no command, show what there is (forecasting needs the word `forecast`).
         None | Some(Arg::Help) => out.push_str(MAIN_HELP),
         Some(Arg::Long("version", None)) => {
             out.push_str(&format!("neuro-divergent {}\n", env!("CARGO_PKG_VERSION")));
         }
         Some(Arg::Long(name, _)) => return Err(args.unknown_option(name).into()),
+        Some(Arg::Word("forecast")) => forecast::run(&argv[1..], out, err)?,
+        Some(Arg::Word("fit")) => fit::run(&argv[1..], out, err)?,
+        Some(Arg::Word("predict")) => predict::run(&argv[1..], out, err)?,
+        Some(Arg::Word("eval")) => eval::run(&argv[1..], out, err)?,
         Some(Arg::Word("info")) => info::run(&argv[1..], out)?,
         Some(Arg::Word("bench")) => bench::run(&argv[1..], out, err)?,
         Some(Arg::Word("inspect")) => inspect::run(&argv[1..], out)?,
@@ -125,7 +141,7 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
         Some(Arg::Word(other)) => {
             return Err(args
                 .error(format!(
-                    "unknown command `{other}` (commands: info, inspect, bench kernels, help)"
+                    "unknown command `{other}` (commands: forecast, fit, predict, eval, info, inspect, bench, help)"
                 ))
                 .into())
         }
@@ -136,8 +152,22 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
 /// `help [COMMAND...]`.
 fn help(words: &[String], out: &mut String) -> Result<(), UsageError> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let owned;
     let text = match words.as_slice() {
         [] => MAIN_HELP,
+        ["forecast"] => {
+            owned = forecast::help();
+            &owned
+        }
+        ["fit"] => {
+            owned = fit::help();
+            &owned
+        }
+        ["predict"] => predict::HELP,
+        ["eval"] => {
+            owned = eval::help();
+            &owned
+        }
         ["info"] => info::HELP,
         ["inspect"] => inspect::HELP,
         ["bench"] => bench::HELP,
@@ -202,6 +232,14 @@ mod tests {
             &["help", "info"],
             &["inspect", "--help"],
             &["help", "inspect"],
+            &["forecast", "--help"],
+            &["fit", "-h"],
+            &["predict", "--help"],
+            &["eval", "--help"],
+            &["help", "forecast"],
+            &["help", "fit"],
+            &["help", "predict"],
+            &["help", "eval"],
         ] {
             let (code, out, err) = cli(argv);
             assert_eq!(code, 0, "{argv:?}: {err}");

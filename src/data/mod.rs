@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod csv;
 pub mod dataset;
 pub mod datetime;
+pub mod embedded;
 pub mod features;
 pub mod float;
 pub mod frame;

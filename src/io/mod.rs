@@ -1,5 +1,6 @@
 //! Reading and writing outside formats: JSON (benchmark specs and reports, model configs),
-//! model files.
+//! model files, SVG charts.
 
 pub mod json;
 pub mod model_file;
+pub mod svg;

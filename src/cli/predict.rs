@@ -1,0 +1,69 @@
+//! `neuro-divergent predict --model-file FILE`: forecast with models saved by `fit` (or
+//! `forecast --save`), without training.
+
+use std::io::Write;
+
+use crate::data::csv::CsvOptions;
+
+use super::args::{Arg, Args};
+use super::forecast::OutputArgs;
+use super::Failure;
+
+/// `predict --help`.
+pub const HELP: &str = "\
+Forecast the H steps after every series with the models of a model file written by
+`neuro-divergent fit --save FILE` (or `forecast --save FILE`), without training. The file
+holds the training data, so the forecast equals the one `forecast` printed when it was saved.
+
+Usage: neuro-divergent predict --model-file FILE [OPTIONS]
+
+Options:
+      --model-file FILE    The model file (required)
+      --futr PATH          Future values of the futr_exog_list columns, H rows per series
+      --output PATH        Write the forecast as CSV to PATH (- for standard output) instead
+                           of printing the table
+      --plot FILE.svg      Plot history and forecasts
+      --quiet              No notes on stderr
+  -h, --help               Print this help
+";
+
+/// Runs `predict` on `argv` (after the command word).
+pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
+    let mut args = Args::new(argv, "neuro-divergent predict");
+    let mut outputs = OutputArgs::default();
+    let mut model_file = None;
+    let mut quiet = false;
+    while let Some(arg) = args.next_arg()? {
+        match arg {
+            Arg::Help => {
+                out.push_str(HELP);
+                return Ok(());
+            }
+            Arg::Long("model-file", inline) => {
+                model_file = Some(args.value("model-file", inline)?.to_string())
+            }
+            Arg::Long("quiet", inline) => {
+                args.flag("quiet", inline)?;
+                quiet = true;
+            }
+            Arg::Long(name, inline) => {
+                if !outputs.accept(&mut args, name, inline)? {
+                    return Err(args.unknown_option(name).into());
+                }
+            }
+            Arg::Word(word) => return Err(args.unexpected_word(word).into()),
+        }
+    }
+    let Some(model_file) = model_file else {
+        return Err(args
+            .error("missing `--model-file FILE` (written by `neuro-divergent fit --save`)".into())
+            .into());
+    };
+    let nf = super::fit::load(&model_file)?;
+    let csv = CsvOptions {
+        roles: nf.roles().clone(),
+        ..CsvOptions::default()
+    };
+    outputs.emit(&nf, &csv, quiet, out, err)?;
+    Ok(())
+}
