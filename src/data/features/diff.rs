@@ -377,12 +377,15 @@ mod tests {
         }
 
         /// Series as forecasting data look (a positive level, trend, weekly season, 1% noise):
-        /// recovered within 1e-6 of the series' scale.
+        /// recovered within 1e-6 of the series' scale. Each stored f32 difference carries one
+        /// rounding, and the inverse sums them, so the error grows with the length: at 200
+        /// points it stays under 1e-6, while a 300-point series once reached 1.01e-6. The
+        /// length-independent statement is `invert_error_within_rounding_bound` above.
         #[test]
         fn invert_recovers_the_input(
             level in 1.0f32..1e4,
             trend in -0.002f32..0.002,
-            noise in prop::collection::vec(-0.01f32..0.01, 0..300),
+            noise in prop::collection::vec(-0.01f32..0.01, 0..200),
             lags in prop::collection::vec(prop_oneof![Just(1usize), 1usize..14], 1..3),
         ) {
             let x: Vec<f32> = noise
