@@ -180,6 +180,11 @@ impl<'a> ParamReader<'a> {
         }
     }
 
+    /// The model class whose hyperparameters are read.
+    pub fn model(&self) -> &'static str {
+        self.model
+    }
+
     fn take(&mut self, name: &str) -> Option<&'a Value> {
         let i = self.given.entries.iter().position(|(k, _)| k == name)?;
         self.used[i] = true;

@@ -10,7 +10,7 @@
 
 use super::hyperparams::{Hyperparams, ParamReader};
 use super::registry::ModelEntry;
-use super::train_config::{TrainConfig, TrainDefaults};
+use super::train_config::{check_param_count, TrainConfig, TrainDefaults};
 use super::{Mode, Model, ModelInput, Workspace};
 use crate::data::scalers::TemporalScalerKind;
 use crate::error::Result;
@@ -55,6 +55,12 @@ impl NLinear {
         let hyperparams = r.finish()?;
         let mut layout = ParamLayout::new();
         let q = config.loss.outputsize_multiplier();
+        let width = (config.h * q) as u128;
+        check_param_count(
+            "NLinear",
+            "input_size",
+            (config.input_size as u128 + 1) * width,
+        )?;
         let linear = Linear::new(
             &mut layout,
             "linear",

@@ -78,6 +78,26 @@ pub struct TrainConfig {
     pub stat_exog_list: Vec<String>,
 }
 
+/// Largest accepted `h` and `input_size` (2²⁴ points).
+pub const MAX_WINDOW: usize = 1 << 24;
+
+/// Most parameters a model may have (4 GiB of f32 values).
+pub const MAX_PARAMS: u128 = 1 << 30;
+
+/// An error naming `model.parameter` when `n_params` exceeds [`MAX_PARAMS`] (a typo must not
+/// ask for terabytes, nor overflow the layout's arithmetic).
+pub fn check_param_count(model: &str, parameter: &str, n_params: u128) -> Result<()> {
+    if n_params > MAX_PARAMS {
+        return Err(Error::config(
+            &format!("{model}.{parameter}"),
+            format_args!(
+                "these sizes give {n_params} parameters; at most {MAX_PARAMS} are allowed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 const SCALERS: &[&str] = &[
     "identity",
     "standard",
@@ -101,6 +121,16 @@ impl TrainConfig {
             Some(d) => r.usize("input_size", d, 1)?,
             None => r.required_usize("input_size", 1)?,
         };
+        // Sizes beyond these are typos (input_size=1e15), and products of them must not
+        // overflow when layers are laid out.
+        for (name, v) in [("h", h), ("input_size", input_size)] {
+            if v > MAX_WINDOW {
+                return Err(Error::config(
+                    &format!("{}.{name}", r.model()),
+                    format_args!("must be at most {MAX_WINDOW}, got {v}"),
+                ));
+            }
+        }
         let loss_spec = r.string("loss", "MAE", &[])?;
         let loss = Loss::parse(&loss_spec)?;
         loss.validate(input_size)?;
