@@ -184,6 +184,23 @@ fn fit_save_then_predict_gives_the_same_forecast() {
     );
     assert_eq!(text(&predicted.stdout), text(&direct.stdout));
 
+    // With --input the saved model forecasts after that file's series instead.
+    let (train, _) = air_passengers_split(&dir);
+    let again = run(&[
+        "predict",
+        "--model-file",
+        &file,
+        "--input",
+        &train,
+        "--output",
+        "-",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let csv = text(&again.stdout);
+    let first = csv.lines().nth(1).unwrap_or_default();
+    assert!(first.contains("1960-01-01"), "{csv}");
+    assert_ne!(csv, text(&direct.stdout));
+
     // A damaged model file is an input error naming the file.
     let mut bytes = std::fs::read(&file).unwrap();
     bytes.truncate(bytes.len() / 2);

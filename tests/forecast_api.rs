@@ -542,3 +542,42 @@ fn mlp_with_future_historical_and_static_inputs() {
     let b = nf.predict_with(&futr2).unwrap();
     assert_ne!(floats(&a, "MLP"), floats(&b, "MLP"));
 }
+
+#[test]
+fn predict_on_new_history_forecasts_after_its_end_and_leaves_predict_alone() {
+    use neuro_divergent::data::scalers::LocalScalerKind;
+    let df = frame(&[("up", trend(60, 500.0, 20.0))], 0);
+    let model = ModelBuilder::new("nlinear", 4)
+        .input_size(12)
+        .max_steps(300)
+        .learning_rate(1e-2)
+        .build()
+        .unwrap();
+    let mut nf = NeuralForecast::new(vec![model], Freq::Integer(1))
+        .with_local_scaler(Some(LocalScalerKind::Standard));
+    assert!(nf.predict_on(&df, None, None).is_err(), "before fit");
+    nf.fit(&df).unwrap();
+    let before = nf.predict().unwrap();
+    // The training data again: the same forecast, bit for bit.
+    assert_eq!(nf.predict_on(&df, None, None).unwrap(), before);
+    // A new series the models never saw, at another level and slope (same length, so its
+    // standardised shape is the training series'): forecasts follow it.
+    let new = frame(&[("new", trend(60, -300.0, 5.0))], 120);
+    let fc = nf.predict_on(&new, None, None).unwrap();
+    assert_eq!(ids(&fc), vec!["new".to_string(); 4]);
+    assert_eq!(times(&fc, "ds"), &[180, 181, 182, 183]);
+    let y = floats(&fc, "NLinear");
+    for (j, v) in y.iter().enumerate() {
+        let want = -300.0 + 5.0 * (60 + j) as f64;
+        assert!((v - want).abs() < 2.0, "step {j}: {v} vs {want}");
+    }
+    // predict still forecasts the training data.
+    assert_eq!(nf.predict().unwrap(), before);
+    // Bad new data gets the same errors fit gives.
+    let mut gap = trend(20, 1.0, 1.0);
+    gap[7] = f64::NAN;
+    let e = nf
+        .predict_on(&frame(&[("g", gap)], 0), None, None)
+        .unwrap_err();
+    assert!(e.to_string().contains("'g'"), "{e}");
+}

@@ -259,18 +259,30 @@ impl OutputArgs {
         Ok(true)
     }
 
-    /// Forecasts with `nf` (with `--futr` when given) and prints, writes and plots it.
+    /// Forecasts with `nf` (with `--futr` when given; after the series of `history`, a new
+    /// (frame, static frame), when given) and prints, writes and plots it.
     pub fn emit(
         &self,
         nf: &NeuralForecast,
+        history: Option<(&Frame, Option<&Frame>)>,
         csv: &CsvOptions,
         quiet: bool,
         out: &mut String,
         err: &mut dyn Write,
     ) -> Result<(), Error> {
-        let forecast = match &self.futr {
-            Some(p) => nf.predict_with(&read_frame(Some(p), csv)?)?,
-            None => nf.predict()?,
+        let futr = match &self.futr {
+            Some(p) => Some(read_frame(Some(p), csv)?),
+            None => None,
+        };
+        // The new history as the plot shows it (built only when there is a plot to draw).
+        let new_data = match (history, &self.plot) {
+            (Some((df, static_df)), Some(_)) => Some(nf.build_dataset(df, static_df)?),
+            _ => None,
+        };
+        let forecast = match (history, &futr) {
+            (Some((df, static_df)), _) => nf.predict_on(df, static_df, futr.as_ref())?,
+            (None, Some(f)) => nf.predict_with(f)?,
+            (None, None) => nf.predict()?,
         };
         match self.output.as_deref() {
             None => out.push_str(&output::table(&forecast)),
@@ -282,7 +294,7 @@ impl OutputArgs {
             }
         }
         if let Some(path) = &self.plot {
-            let data = nf.dataset().ok_or_else(|| {
+            let data = new_data.as_ref().or(nf.dataset()).ok_or_else(|| {
                 Error::bare(crate::error::ErrorKind::Config, "the models are not fitted")
             })?;
             let h = nf.models().first().map_or(0, |m| m.train_config().h);
@@ -328,7 +340,7 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
     let csv = req.csv(&args)?;
     let (mut nf, frame, static_df) = prepare(&req, &csv, &args.help_hint())?;
     fit(&mut nf, &frame, static_df.as_ref(), req.quiet, err)?;
-    outputs.emit(&nf, &csv, req.quiet, out, err)?;
+    outputs.emit(&nf, None, &csv, req.quiet, out, err)?;
     if let Some(path) = save {
         super::fit::save(&nf, &path)?;
         if !req.quiet {

@@ -49,7 +49,7 @@ pub(super) fn run(
     nf.local_scaler = scaler;
     let cols = {
         let ds = NeuralForecast::scaled(&raw, nf.local_scaler.as_ref())?;
-        nf.run_models(&ds, None, &|m, d| {
+        nf.run_models(&ds, nf.local_scaler.as_ref(), None, &|m, d| {
             let w = EvalWindows::predict(d, &m.train_config().windows(0, test_size), step_size)?;
             let mut out = Vec::with_capacity(w.len());
             w.fill(0..w.len(), &mut out);

@@ -33,7 +33,7 @@ pub(super) fn run(nf: &NeuralForecast, step_size: usize) -> Result<Frame> {
     // series' end), so no futr_df is needed.
     let starts = horizon_starts(raw, h, step_size);
     let ds = NeuralForecast::scaled(raw, nf.local_scaler.as_ref())?;
-    let cols = nf.run_models(&ds, None, &|m, d| {
+    let cols = nf.run_models(&ds, nf.local_scaler.as_ref(), None, &|m, d| {
         let l = m.train_config().input_size as isize;
         Ok(starts
             .iter()

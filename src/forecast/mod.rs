@@ -225,13 +225,34 @@ impl NeuralForecast {
     /// Forecasts the `h` steps after every series' end (models without future-known
     /// exogenous inputs only; otherwise use [`NeuralForecast::predict_with`]).
     pub fn predict(&self) -> Result<Frame> {
-        self.forecast(None)
+        self.forecast_from(self.fitted()?, self.local_scaler.as_ref(), None)
     }
 
     /// Forecasts with the future-known exogenous values of the `h` steps after each series'
     /// end taken from `futr_df` (see [`future`] for what it must hold).
     pub fn predict_with(&self, futr_df: &Frame) -> Result<Frame> {
-        self.forecast(Some(futr_df))
+        self.forecast_from(self.fitted()?, self.local_scaler.as_ref(), Some(futr_df))
+    }
+
+    /// NeuralForecast's `predict(df=..., static_df=..., futr_df=...)`: the fitted models
+    /// forecast the `h` steps after each series of `df`, a new history (new series, or the
+    /// old ones with more data), without training and without changing what `predict` uses.
+    /// Built and validated as `fit` builds its data; with `local_scaler_type` the scaler is
+    /// fitted on `df`'s series (statistics of series the models never saw cannot come from
+    /// the training data).
+    pub fn predict_on(
+        &self,
+        df: &Frame,
+        static_df: Option<&Frame>,
+        futr_df: Option<&Frame>,
+    ) -> Result<Frame> {
+        self.fitted()?;
+        let raw = self.build_dataset(df, static_df)?;
+        let scaler = match self.local_scaler_kind {
+            Some(kind) => Some(LocalScaler::fit(&raw, kind)?),
+            None => None,
+        };
+        self.forecast_from(&raw, scaler.as_ref(), futr_df)
     }
 
     /// NeuralForecast's `cross_validation(df, n_windows, step_size, refit=False)`: output
@@ -445,6 +466,7 @@ impl NeuralForecast {
     pub(crate) fn run_models(
         &self,
         ds: &Dataset,
+        scaler: Option<&LocalScaler>,
         future: Option<&FutureExog>,
         windows: &WindowsOf<'_>,
     ) -> Result<Vec<(String, Vec<f64>)>> {
@@ -464,7 +486,7 @@ impl NeuralForecast {
             let w = windows(model.as_ref(), &proj)?;
             let mut y = predict_windows(k, model.as_ref(), &store.values, &proj, &w, fut.as_ref());
             let (h, q) = (c.h, model.n_outputs());
-            if let Some(s) = &self.local_scaler {
+            if let Some(s) = scaler {
                 for (win, block) in w.iter().zip(y.chunks_exact_mut(h * q)) {
                     s.inverse_y(win.series, block);
                 }
@@ -477,8 +499,14 @@ impl NeuralForecast {
         Ok(cols)
     }
 
-    fn forecast(&self, futr_df: Option<&Frame>) -> Result<Frame> {
-        let raw = self.fitted()?;
+    /// Forecasts the `h` steps after each series of `raw`, whose local scaler (if any) is
+    /// `scaler`.
+    fn forecast_from(
+        &self,
+        raw: &Dataset,
+        scaler: Option<&LocalScaler>,
+        futr_df: Option<&Frame>,
+    ) -> Result<Frame> {
         let h = self.check_models()?;
         let futr_cols = self.union(|m| &m.train_config().futr_exog_list);
         let future = match (futr_df, futr_cols.is_empty()) {
@@ -496,14 +524,14 @@ impl NeuralForecast {
             (Some(f), false) => {
                 let who = |c: &str| self.listing_futr(c);
                 let mut fut = future::future_exog(raw, f, &self.roles, &futr_cols, &who, h)?;
-                if let Some(s) = &self.local_scaler {
+                if let Some(s) = scaler {
                     scale_future(s, raw, &futr_cols, &mut fut);
                 }
                 Some(fut)
             }
         };
-        let ds = Self::scaled(raw, self.local_scaler.as_ref())?;
-        let cols = self.run_models(&ds, future.as_ref(), &|m, d| {
+        let ds = Self::scaled(raw, scaler)?;
+        let cols = self.run_models(&ds, scaler, future.as_ref(), &|m, d| {
             let w = EvalWindows::predict(d, &m.train_config().windows(0, 0), 1)?;
             let mut out = Vec::with_capacity(w.len());
             w.fill(0..w.len(), &mut out);
