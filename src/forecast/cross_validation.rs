@@ -72,7 +72,7 @@ pub(super) fn run(
                 rows.times.push(times[r]);
                 cutoffs.push(times[first - 1]);
                 ys.push(if mask[r] >= 1.0 {
-                    y[r] as f64
+                    super::frames::widen(y[r])
                 } else {
                     f64::NAN
                 });

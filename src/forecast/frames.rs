@@ -19,6 +19,16 @@ pub(crate) struct OutputRows {
     pub y: Option<Vec<f64>>,
 }
 
+/// `v` widened to f64 as its shortest decimal form reads (444.6583f32 → 444.6583, not
+/// 444.6582946777344): models compute in f32, and output frames should not show digits the
+/// computation never had.
+pub(crate) fn widen(v: f32) -> f64 {
+    if !v.is_finite() {
+        return v as f64;
+    }
+    v.to_string().parse().unwrap_or(v as f64)
+}
+
 /// The column names of `model`'s outputs: the alias plus each loss output suffix.
 pub(crate) fn output_names(model: &dyn Model) -> Vec<String> {
     let alias = model.alias();
@@ -67,4 +77,19 @@ pub(crate) fn build_frame(
         f.push_column(name, Column::Float(values))?;
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::widen;
+
+    #[test]
+    fn widening_keeps_the_f32_shortest_decimal_and_round_trips() {
+        assert_eq!(widen(444.6583), 444.6583);
+        assert_eq!(widen(0.1), 0.1);
+        assert!(widen(f32::NAN).is_nan());
+        for v in [1.0e-30f32, 3.4e38, -7.25, 123456.79, 1.0 / 3.0] {
+            assert_eq!(widen(v) as f32, v);
+        }
+    }
 }

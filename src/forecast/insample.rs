@@ -62,7 +62,7 @@ pub(super) fn run(nf: &NeuralForecast, step_size: usize) -> Result<Frame> {
             rows.times.push(times[r]);
             cutoffs.push(cutoff);
             ys.push(if mask[r] >= 1.0 {
-                y[r] as f64
+                super::frames::widen(y[r])
             } else {
                 f64::NAN
             });

@@ -492,7 +492,7 @@ impl NeuralForecast {
                 }
             }
             for (ch, name) in output_names(model.as_ref()).into_iter().enumerate() {
-                let v: Vec<f64> = y.chunks_exact(q).map(|o| o[ch] as f64).collect();
+                let v: Vec<f64> = y.chunks_exact(q).map(|o| frames::widen(o[ch])).collect();
                 cols.push((name, v));
             }
         }
