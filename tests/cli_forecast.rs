@@ -251,6 +251,22 @@ fn eval_json_has_one_record_per_model_with_the_metrics() {
             "{field}: {json}"
         );
     }
+    // A model listed twice is a usage error, not two rows of the same name.
+    let out = run(&[
+        "eval",
+        "--train",
+        &train,
+        "--test",
+        &test,
+        "--models",
+        "nlinear,NLinear",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("lists NLinear twice"),
+        "{}",
+        text(&out.stderr)
+    );
     // The text form has the same rows.
     let out = run(&[
         "eval",

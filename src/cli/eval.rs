@@ -150,6 +150,12 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
         .models
         .build(&names, split.h)
         .map_err(|e| UsageError::new(e.to_string(), args.help_hint()))?;
+    for (i, model) in models.iter().enumerate() {
+        if models[..i].iter().any(|o| o.alias() == model.alias()) {
+            let msg = format!("--models lists {} twice", model.alias());
+            return Err(UsageError::new(msg, args.help_hint()).into());
+        }
+    }
     let mut rows = vec![seasonal_naive_row(&split, m)?];
     for model in models {
         let alias = model.alias().to_string();
