@@ -370,3 +370,19 @@ fn usage_mistakes_exit_2_with_one_clear_line() {
         assert!(text(&out.stdout).is_empty());
     }
 }
+
+#[test]
+fn a_bad_thread_count_is_reported_before_any_work() {
+    let out = Command::new(env!("CARGO_BIN_EXE_neuro-divergent"))
+        .args(["forecast", "--max-steps", "1"])
+        .env("NEURO_DIVERGENT_THREADS", "zero")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("NEURO_DIVERGENT_THREADS") && e.contains("1 to 1024"),
+        "{e}"
+    );
+    assert!(out.stdout.is_empty());
+}

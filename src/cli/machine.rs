@@ -9,7 +9,8 @@ pub struct Machine {
     pub arch: &'static str,
     /// `std::env::consts::OS`, e.g. `linux`.
     pub os: &'static str,
-    /// `std::thread::available_parallelism` (1 if it cannot be determined).
+    /// The threads parallel work uses: `NEURO_DIVERGENT_THREADS`, else
+    /// `std::thread::available_parallelism` (1 if neither can be determined).
     pub threads: usize,
 }
 
@@ -19,7 +20,8 @@ impl Machine {
             cpu: cpu_model().unwrap_or_else(|| "unknown".to_string()),
             arch: std::env::consts::ARCH,
             os: std::env::consts::OS,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: crate::sched::configured_threads()
+                .unwrap_or_else(|_| std::thread::available_parallelism().map_or(1, |n| n.get())),
         }
     }
 }

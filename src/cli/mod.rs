@@ -122,6 +122,8 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
         out.push_str(&format!("neuro-divergent {}\n", env!("CARGO_PKG_VERSION")));
         return Ok(());
     }
+    // A bad NEURO_DIVERGENT_THREADS is reported before any work, not silently replaced.
+    crate::sched::configured_threads()?;
     let mut args = Args::new(argv, "neuro-divergent");
     match args.next_arg()? {
         // With no command, show what there is (forecasting needs the word `forecast`).
