@@ -23,6 +23,7 @@
 //! and defaults), its whole-model gradient check, and a `pub const ENTRY: ModelEntry`; then add
 //! one line to [`registry::MODELS`]. The CLI, model files and the builder find it from there.
 
+pub mod block_mlp;
 pub mod builder;
 pub mod check;
 pub mod dlinear;
