@@ -52,7 +52,8 @@ Options:
       --season P           Season length for MASE and SeasonalNaive [default: by frequency:
                            12 monthly, 4 quarterly, 7 daily, 24 hourly, 52 weekly, else 1]
       --json               One JSON object: {{\"models\": [{{\"model\", \"mae\", \"rmse\", \"smape\",
-                           \"mase\", \"fit_seconds\", \"predict_seconds\"}}, ...], ...}}
+                           \"mase\", \"fit_seconds\", \"predict_seconds\", \"class\",
+                           \"hyperparams\" (every resolved value)}}, ...], ...}}
       --freq FREQ          Frequency [default: inferred]
       --id-col NAME        Series id column [default: unique_id]
       --time-col NAME      Timestamp column [default: ds]
@@ -85,6 +86,9 @@ pub struct EvalRow {
     pub fit_seconds: f64,
     /// Seconds to forecast.
     pub predict_seconds: f64,
+    /// NeuralForecast's class name and every resolved hyperparameter (None for the baseline),
+    /// so that a peer can be run with exactly the same configuration.
+    pub config: Option<(&'static str, crate::io::json::Value)>,
 }
 
 /// The train/test pair, checked.
@@ -159,6 +163,7 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
     let mut rows = vec![seasonal_naive_row(&split, m)?];
     for model in models {
         let alias = model.alias().to_string();
+        let config = Some((model.class_name(), model.hyperparams().to_json()));
         let point = point_column(&*model);
         let mut nf =
             NeuralForecast::new(vec![model], split.train.freq).with_roles(req.roles.clone());
@@ -174,6 +179,7 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
             metrics: Metrics::mean(&per_series),
             fit_seconds,
             predict_seconds,
+            config,
         });
     }
     if as_json {
@@ -310,6 +316,7 @@ fn seasonal_naive_row(split: &Split, m: usize) -> Result<EvalRow, Error> {
         metrics: Metrics::mean(&per_series),
         fit_seconds: 0.0,
         predict_seconds,
+        config: None,
     })
 }
 
@@ -384,7 +391,7 @@ fn write_json(
     let models: Vec<String> = rows
         .iter()
         .map(|r| {
-            json::object(&[
+            let mut fields = vec![
                 ("model", json::string(&r.model)),
                 ("mae", json::number(r.metrics.mae, 6)),
                 ("rmse", json::number(r.metrics.rmse, 6)),
@@ -392,7 +399,12 @@ fn write_json(
                 ("mase", json::number(r.metrics.mase, 6)),
                 ("fit_seconds", json::number(r.fit_seconds, 6)),
                 ("predict_seconds", json::number(r.predict_seconds, 6)),
-            ])
+            ];
+            if let Some((class, hyperparams)) = &r.config {
+                fields.push(("class", json::string(class)));
+                fields.push(("hyperparams", hyperparams.to_json()));
+            }
+            json::object(&fields)
         })
         .collect();
     out.push_str(&json::object(&[
