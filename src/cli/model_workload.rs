@@ -22,6 +22,17 @@
 //!   under `no_grad`); and the cold predict: the fitted forecaster is saved, and a fresh
 //!   process loads it (`load_ms`) and predicts once (`cold_predict_ms`).
 //! - **memory**: `peak_rss_mb`, the fitting process's high-water mark (`VmHWM`).
+//!
+//! Deliberate differences from `nf_bench.py`:
+//! - A step's time runs from the end of the previous step's progress callback to the end of
+//!   its own, so it includes the fit loop's few comparisons between steps; Lightning's
+//!   batch start → end leaves out its own inter-batch work (dataloader fetch, hooks), which
+//!   would only add to NeuralForecast's figure.
+//! - The raw forward's inputs are standard-normal draws from our generator, not
+//!   `torch.randn`'s; no model's forward time depends on the values.
+//! - Start-up reports `process_ms_median` only: a compiled binary has no import phase to
+//!   report as `import_ms_median`.
+//! - The roofline figures (`flops_per_step`, ...) have no NeuralForecast counterpart.
 
 use std::path::Path;
 use std::process::Command;
