@@ -23,8 +23,10 @@ const FIELDS: &[(&str, &str, &str, bool)] = &[
     ("training", "step_ms_median", "ms", true),
     ("training", "windows_per_s", "windows/s", false),
     ("training", "full_run_s_extrapolated", "s", true),
+    ("inference", "predict_first_ms", "ms", true),
     ("inference", "predict_warm_ms_median", "ms", true),
     ("inference", "cold_predict_ms", "ms", true),
+    ("inference", "load_ms", "ms", true),
     ("inference", "forward_1_us_median", "µs", true),
     ("inference", "forward_256_ms_median", "ms", true),
     ("memory", "peak_rss_mb", "MB", true),
@@ -70,6 +72,41 @@ fn cell(record: Option<&Value>, field: &str) -> (String, Option<f64>) {
     }
 }
 
+/// Our training steps against their roofline (the issue asks for both terms printed).
+fn roofline(ours: &Value) -> String {
+    let num = |r: &Value, k: &str| r.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let mut out = String::from("\n## roofline of our training step\n\n");
+    if let Some(m) = ours.get("roofline") {
+        out.push_str(&format!(
+            "Measured on one core: FMA peak {:.1} GFLOP/s, triad bandwidth {:.1} GB/s. \
+             roofline = GEMM flops / peak + Adam bytes / bandwidth.\n\n",
+            num(m, "peak_gflops"),
+            num(m, "bandwidth_gbs")
+        ));
+    }
+    out.push_str(
+        "| model | GEMM MFLOP/step | Adam MB/step | roofline ms | step ms | fraction of roofline |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for r in ours.get("results").and_then(Value::as_array).unwrap_or(&[]) {
+        if r.get("suite").and_then(Value::as_str) != Some("training")
+            || r.get("status").and_then(Value::as_str) != Some("ok")
+        {
+            continue;
+        }
+        out.push_str(&format!(
+            "| {} | {:.2} | {:.2} | {:.4} | {:.4} | {:.1}% |\n",
+            r.get("label").and_then(Value::as_str).unwrap_or("?"),
+            num(r, "flops_per_step") / 1e6,
+            num(r, "optimizer_bytes_per_step") / 1e6,
+            num(r, "roofline_ms"),
+            num(r, "step_ms_median"),
+            100.0 * num(r, "roofline_fraction"),
+        ));
+    }
+    out
+}
+
 fn median_startup_ms(repeats: usize) -> f64 {
     let mut times: Vec<f64> = (0..repeats)
         .map(|_| {
@@ -102,6 +139,12 @@ fn main() {
         })
         .unwrap_or_default();
 
+    // Without `--bench`, one cheap creation entry and one cheap training entry suffice.
+    let only: Vec<String> = if only.is_empty() && !benching {
+        vec!["MLP (small)".into(), "NLinear".into()]
+    } else {
+        only
+    };
     let rust_json = dir.join("rust.json");
     let mut cmd = Command::new(BIN);
     cmd.args(["bench", "models", "--spec"])
@@ -192,6 +235,7 @@ fn main() {
             }
         }
     }
+    report.push_str(&roofline(&ours));
     println!("{report}");
     std::fs::write(dir.join("report.md"), &report).expect("write the report");
     println!("(written to {})", dir.join("report.md").display());

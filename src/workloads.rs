@@ -54,6 +54,8 @@ pub struct WorkloadSpec {
     pub warm_repeats: usize,
     /// Windows in the batch-inference workload.
     pub batch_windows: usize,
+    /// Fresh processes timed for the start-up figure (`startup.repeats`, default 5).
+    pub startup_repeats: usize,
     /// Model entries in order.
     pub models: Vec<ModelEntry>,
 }
@@ -155,6 +157,10 @@ impl WorkloadSpec {
             warmup_steps: field(training, "training", "warmup_steps")?,
             warm_repeats: field(inference, "inference", "warm_repeats")?,
             batch_windows: field(inference, "inference", "batch_windows")?,
+            startup_repeats: match doc.get("startup") {
+                None => 5,
+                Some(startup) => field(startup, "startup", "repeats")?.max(1),
+            },
             models,
         })
     }
@@ -199,6 +205,7 @@ mod tests {
             10_000
         );
         assert_eq!(s.full_steps, 50 * 10_000 / 32);
+        assert_eq!(s.startup_repeats, 5);
         for model in [
             "MLP", "DLinear", "NLinear", "LSTM", "GRU", "NBEATS", "NHITS", "TCN", "TFT",
         ] {

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod activation;
+pub mod counting;
 mod dispatch;
 pub mod gemm;
 pub mod isa;

@@ -18,10 +18,13 @@ pub mod kernel_bench;
 pub mod machine;
 mod model_args;
 mod model_bench;
+mod model_workload;
 mod output;
 mod predict;
 pub mod progress;
+mod raw_batch;
 mod report;
+mod roofline;
 pub mod timing;
 
 use std::io::{self, Write};
