@@ -410,6 +410,29 @@ impl<'a> ParamReader<'a> {
         Ok(v)
     }
 
+    /// A list of `[a, b]` pairs of whole numbers, as NeuralForecast's `mlp_units`
+    /// (default `default`); the values themselves are left to the model to check.
+    pub fn usize_pairs(&mut self, name: &str, default: &[[usize; 2]]) -> Result<Vec<[usize; 2]>> {
+        let pair = |v: &Value| match v.as_array() {
+            Some([a, b]) => Some([a.as_usize()?, b.as_usize()?]),
+            _ => None,
+        };
+        let v: Vec<[usize; 2]> = match self.take(name) {
+            None => Some(default.to_vec()),
+            Some(Value::Array(items)) => items.iter().map(pair).collect::<Option<_>>(),
+            Some(_) => None,
+        }
+        .ok_or_else(|| {
+            self.error(
+                name,
+                "must be a list of [in, out] pairs of whole numbers, like [[512, 512]]",
+            )
+        })?;
+        let resolved: Vec<Vec<usize>> = v.iter().map(|p| p.to_vec()).collect();
+        self.resolved.set(name, resolved);
+        Ok(v)
+    }
+
     /// Records a resolved value that was not read through this reader (a derived default).
     pub fn record(&mut self, name: &str, value: impl Into<Value>) {
         self.resolved.set(name, value);
