@@ -6,8 +6,8 @@
 //! Measured (seed 1, 400 Adam steps): NLinear 0.454 → 0.017 (lr 1e-2), DLinear 1.269 → 0.0096
 //! (lr 1e-2, window 5), MLP with a future and a static exogenous input 1.389 → 0.0059 (lr 1e-3,
 //! hidden 32), MLP with MQLoss(level=[80]) 2.248 → 0.0094, NHITS (units [[32, 32]], a future
-//! and a static exogenous input) 0.841 → 0.0044 (lr 1e-3). The assertions ask for a tenth (a fifth for MQLoss)
-//! of the start and below 0.05.
+//! and a static exogenous input) 0.841 → 0.0044 (lr 1e-3). The assertions ask for a tenth (a
+//! fifth for MQLoss) of the start and below 0.05.
 
 use nd_kernels::table;
 use neuro_divergent::loss::{LossDims, LossInputs};

@@ -526,6 +526,31 @@ mod tests {
     }
 
     #[test]
+    fn pairs_read_nested_lists_and_refuse_other_shapes() {
+        let mut hp = Hyperparams::new();
+        hp.set_assignment("mlp_units=[[4, 8], [8, 2]]").unwrap();
+        let mut r = ParamReader::new("NHITS", &hp);
+        assert_eq!(
+            r.usize_pairs("mlp_units", &[]).unwrap(),
+            vec![[4, 8], [8, 2]]
+        );
+        assert_eq!(r.usize_pairs("absent", &[[1, 2]]).unwrap(), vec![[1, 2]]);
+        let resolved = r.finish().unwrap();
+        assert_eq!(
+            resolved.get("mlp_units"),
+            Some(&Value::from(vec![vec![4usize, 8], vec![8, 2]]))
+        );
+        for bad in ["[4, 8]", "[[4, 8, 2]]", "[[4, -8]]", "8"] {
+            let mut hp = Hyperparams::new();
+            hp.set_assignment(&format!("mlp_units={bad}")).unwrap();
+            let e = ParamReader::new("NHITS", &hp)
+                .usize_pairs("mlp_units", &[])
+                .unwrap_err();
+            assert!(e.to_string().contains("NHITS.mlp_units"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn json_round_trip_keeps_order() {
         let hp = Hyperparams::new()
             .with("b", 1usize)
