@@ -642,6 +642,11 @@ mod tests {
             m.layout().find("blocks.2.layers.7.weight").unwrap().shape,
             [36, 512]
         );
+        // The resolved hyperparameters survive a model file's JSON.
+        let json = Hyperparams::from_json(&m.hyperparams().to_json()).unwrap();
+        let again = Nhits::from_hyperparams(&json).unwrap();
+        assert_eq!(again.layout(), m.layout());
+        assert_eq!(again.hyperparams(), m.hyperparams());
     }
 
     #[test]

@@ -29,8 +29,9 @@
 //!
 //! Cache per forward, rows R: x (R, D_in), then the argmax of the target's max pooling
 //! (R, L') (nothing for average pooling), then the [`BlockMlp`] cache.
-//! Scratch: dx (R, D_in), one row's (Q, H) or pooling temporaries, then the BlockMlp's scratch;
-//! forward uses only the row temporaries.
+//! Scratch: dx (R, D_in), one row's temporaries (its (Q, H) forecast or gradient, or an
+//! exogenous max pooling's argmax), then the BlockMlp's scratch; forward uses only the row
+//! temporaries.
 
 use super::block_mlp::BlockMlp;
 use super::ModelInput;
@@ -225,7 +226,8 @@ impl NhitsBlock {
         let (rows, l, h, q) = (x.rows, self.l, self.h, self.q);
         let (x_in, rest) = cache[..self.cache_len(rows)].split_at_mut(rows * self.d_in);
         let (argmax, mlp_cache) = rest.split_at_mut(rows * self.argmax_len());
-        let tmp = &mut scratch[..self.row_tmp_len()];
+        // The row temporaries sit where backward keeps them, after room for dx.
+        let tmp = &mut scratch[rows * self.d_in..][..self.row_tmp_len()];
         let (n_hist, n_futr) = (self.pool_hist.channels, self.pool_futr.channels);
         let (lp, lf) = (self.pool_y.t_out, self.pool_futr.t_out);
         let (hist_len, futr_len) = (l * n_hist, (l + h) * n_futr);
