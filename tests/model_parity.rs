@@ -1,9 +1,11 @@
-//! Whole-model parity with NeuralForecast: MLP, DLinear and NLinear against NeuralForecast 3.3's
-//! own modules run by PyTorch.
+//! Whole-model parity with NeuralForecast: MLP, DLinear, NLinear and NHITS against
+//! NeuralForecast 3.3's own modules run by PyTorch.
 //!
 //! The fixtures in tests/fixtures/torch_models/ hold a model's hyperparameters, its weights under
-//! PyTorch's parameter names, one batch of inputs, fixed targets, NeuralForecast's forward output,
-//! the MAE and PyTorch's gradient of that MAE for every parameter. The weights are loaded into our
+//! PyTorch's parameter names, one batch of inputs (and the input mask when it is not all ones),
+//! fixed targets, NeuralForecast's forward output, the MAE (over every output of every step, so
+//! against the target broadcast over Q when the loss gives Q > 1 outputs) and PyTorch's gradient
+//! of that MAE for every parameter. The weights are loaded into our
 //! `ParamStore` by name (ours are PyTorch's), our forward and the MAE's backward through our
 //! model's backward run on every ISA tier this CPU supports, and everything must match within
 //! `|ours − torch| ≤ 1e-5·(|torch| + rms(torch array))`.
@@ -98,7 +100,9 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
     let (h, l, rows) = (f.meta("h"), f.meta("input_size"), f.meta("rows"));
     let mut hp = Hyperparams::new().with("h", h).with("input_size", l);
     for name in extra {
-        hp.set(name, f.meta(name));
+        // Numbers, JSON lists and bare strings, as the CLI reads `name=value`.
+        hp.set_assignment(&format!("{name}={}", f.meta[*name]))
+            .unwrap();
     }
     for (list, key, prefix) in [
         ("hist_exog_list", "n_hist", "h"),
@@ -126,11 +130,12 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
         "{fixture}: parameter count"
     );
 
-    let mask = vec![1.0; rows * l];
+    let ones = vec![1.0; rows * l];
+    let mask = f.tensors.get("insample_mask").unwrap_or(&ones);
     let x = ModelInput {
         rows,
         insample_y: f.get("insample_y"),
-        insample_mask: &mask,
+        insample_mask: mask,
         hist_exog: f.get("hist_exog"),
         futr_exog: f.get("futr_exog"),
         stat_exog: f.get("stat_exog"),
@@ -140,10 +145,11 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
         horizon: h,
         series: 1,
     };
+    let q = m.n_outputs();
     let ws = m.workspace(rows);
     for k in table::all_supported() {
         let (mut cache, mut scratch) = (vec![0.0; ws.cache], vec![0.0; ws.scratch]);
-        let mut y_hat = vec![0.0; rows * h];
+        let mut y_hat = vec![0.0; rows * h * q];
         m.forward(
             k,
             &store.values,
@@ -154,10 +160,15 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
             Mode::Predict,
         );
         f.assert_close("y_hat", &y_hat, k);
-        let inputs = LossInputs::new(dims, f.get("y"), &y_hat);
-        f.assert_close("loss", &[Loss::Mae.forward(&inputs)], k);
-        let mut d_y_hat = vec![0.0; rows * h];
-        Loss::Mae.backward(&inputs, 1.0, &mut d_y_hat);
+        let (loss, d_y_hat) = if q == 1 {
+            let inputs = LossInputs::new(dims, f.get("y"), &y_hat);
+            let mut d_y_hat = vec![0.0; rows * h];
+            Loss::Mae.backward(&inputs, 1.0, &mut d_y_hat);
+            (Loss::Mae.forward(&inputs), d_y_hat)
+        } else {
+            broadcast_mae(f.get("y"), &y_hat, q)
+        };
+        f.assert_close("loss", &[loss], k);
         store.zero_grads();
         m.backward(
             k,
@@ -173,6 +184,22 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
             f.assert_close(&name, store.grad(&spec.name).unwrap(), k);
         }
     }
+}
+
+/// The fixture's loss for Q > 1 outputs: mean over (B, H, Q) of |y − ŷ| with y (B, H)
+/// broadcast over Q, and its gradient (sign(ŷ − y) / (B·H·Q), 0 where equal, as PyTorch's).
+fn broadcast_mae(y: &[f32], y_hat: &[f32], q: usize) -> (f32, Vec<f32>) {
+    let n = y_hat.len() as f32;
+    let diff = |i: usize| y_hat[i] - y[i / q];
+    let loss = (0..y_hat.len()).map(|i| diff(i).abs()).sum::<f32>() / n;
+    let grad = (0..y_hat.len())
+        .map(|i| match diff(i) {
+            d if d > 0.0 => 1.0 / n,
+            d if d < 0.0 => -1.0 / n,
+            _ => 0.0,
+        })
+        .collect();
+    (loss, grad)
 }
 
 #[test]
@@ -198,4 +225,48 @@ fn dlinear_with_a_window_longer_than_the_input_matches_neuralforecast() {
 #[test]
 fn nlinear_matches_neuralforecast() {
     check("nlinear", "nlinear", &[]);
+}
+
+const NHITS_LISTS: [&str; 3] = ["n_blocks", "n_pool_kernel_size", "n_freq_downsample"];
+
+#[test]
+fn nhits_with_three_stacks_and_a_masked_window_matches_neuralforecast() {
+    check(
+        "nhits",
+        "nhits_plain",
+        &[&NHITS_LISTS[..], &["mlp_units"]].concat(),
+    );
+}
+
+#[test]
+fn nhits_with_every_exogenous_kind_avg_pooling_nearest_and_prelu_matches_neuralforecast() {
+    let extra = [
+        "stack_types",
+        "mlp_units",
+        "pooling_mode",
+        "interpolation_mode",
+        "activation",
+    ];
+    check("nhits", "nhits_exog", &[&NHITS_LISTS[..], &extra].concat());
+}
+
+#[test]
+fn nhits_with_cubic_interpolation_matches_neuralforecast() {
+    let extra = [
+        "stack_types",
+        "mlp_units",
+        "interpolation_mode",
+        "activation",
+    ];
+    check("nhits", "nhits_cubic", &[&NHITS_LISTS[..], &extra].concat());
+}
+
+#[test]
+fn nhits_with_quantile_outputs_matches_neuralforecast() {
+    let extra = ["stack_types", "mlp_units", "loss"];
+    check(
+        "nhits",
+        "nhits_quantiles",
+        &[&NHITS_LISTS[..], &extra].concat(),
+    );
 }

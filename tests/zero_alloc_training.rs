@@ -77,6 +77,24 @@ fn training_steps_allocate_nothing() {
         .build()
         .unwrap();
     assert_eq!(steady_state_allocations(mlp.as_ref()), 0, "MLP");
+    // NHITS with dropout (drawing from the training stream), both poolings.
+    for pooling in ["MaxPool1d", "AvgPool1d"] {
+        let nhits = ModelBuilder::new("nhits", 6)
+            .input_size(12)
+            .set("mlp_units", vec![vec![16usize, 16]])
+            .set("dropout_prob_theta", 0.1)
+            .set("pooling_mode", pooling)
+            .set("batch_size", 3usize)
+            .set("windows_batch_size", 32usize)
+            .scaler_type("standard")
+            .build()
+            .unwrap();
+        assert_eq!(
+            steady_state_allocations(nhits.as_ref()),
+            0,
+            "NHITS with {pooling}"
+        );
+    }
     // A step does allocate when something does: the counter works on this thread.
     let before = CountingAlloc::thread_allocations();
     let v: Vec<u8> = std::hint::black_box(vec![1, 2, 3]);

@@ -410,6 +410,29 @@ impl<'a> ParamReader<'a> {
         Ok(v)
     }
 
+    /// A list of `[a, b]` pairs of whole numbers, as NeuralForecast's `mlp_units`
+    /// (default `default`); the values themselves are left to the model to check.
+    pub fn usize_pairs(&mut self, name: &str, default: &[[usize; 2]]) -> Result<Vec<[usize; 2]>> {
+        let pair = |v: &Value| match v.as_array() {
+            Some([a, b]) => Some([a.as_usize()?, b.as_usize()?]),
+            _ => None,
+        };
+        let v: Vec<[usize; 2]> = match self.take(name) {
+            None => Some(default.to_vec()),
+            Some(Value::Array(items)) => items.iter().map(pair).collect::<Option<_>>(),
+            Some(_) => None,
+        }
+        .ok_or_else(|| {
+            self.error(
+                name,
+                "must be a list of [in, out] pairs of whole numbers, like [[512, 512]]",
+            )
+        })?;
+        let resolved: Vec<Vec<usize>> = v.iter().map(|p| p.to_vec()).collect();
+        self.resolved.set(name, resolved);
+        Ok(v)
+    }
+
     /// Records a resolved value that was not read through this reader (a derived default).
     pub fn record(&mut self, name: &str, value: impl Into<Value>) {
         self.resolved.set(name, value);
@@ -500,6 +523,31 @@ mod tests {
         let mut r = ParamReader::new("MLP", &hp);
         assert_eq!(r.string_list("futr_exog_list").unwrap(), vec!["a", "b"]);
         assert!(hp.set_assignment("novalue").is_err());
+    }
+
+    #[test]
+    fn pairs_read_nested_lists_and_refuse_other_shapes() {
+        let mut hp = Hyperparams::new();
+        hp.set_assignment("mlp_units=[[4, 8], [8, 2]]").unwrap();
+        let mut r = ParamReader::new("NHITS", &hp);
+        assert_eq!(
+            r.usize_pairs("mlp_units", &[]).unwrap(),
+            vec![[4, 8], [8, 2]]
+        );
+        assert_eq!(r.usize_pairs("absent", &[[1, 2]]).unwrap(), vec![[1, 2]]);
+        let resolved = r.finish().unwrap();
+        assert_eq!(
+            resolved.get("mlp_units"),
+            Some(&Value::from(vec![vec![4usize, 8], vec![8, 2]]))
+        );
+        for bad in ["[4, 8]", "[[4, 8, 2]]", "[[4, -8]]", "8"] {
+            let mut hp = Hyperparams::new();
+            hp.set_assignment(&format!("mlp_units={bad}")).unwrap();
+            let e = ParamReader::new("NHITS", &hp)
+                .usize_pairs("mlp_units", &[])
+                .unwrap_err();
+            assert!(e.to_string().contains("NHITS.mlp_units"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub mod check;
 pub mod dlinear;
 pub mod hyperparams;
 pub mod mlp;
+pub mod nhits;
+pub mod nhits_block;
 pub mod nlinear;
 pub mod registry;
 pub mod train_config;
