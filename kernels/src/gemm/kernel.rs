@@ -76,7 +76,11 @@ fn at(base: usize, i: usize, stride: usize) -> usize {
 /// The accumulators are a local array that never leaves this function except through the
 /// copy made after the loop; when the writer indexed the accumulators themselves, LLVM kept
 /// them in memory and stored every accumulator on every step.
-#[inline(always)]
+///
+/// Unoptimised builds do not inline it (see kernels/build.rs: the inlined copies' stack slots
+/// would overflow the stack).
+#[cfg_attr(not(nd_unoptimized), inline(always))]
+#[cfg_attr(nd_unoptimized, inline(never))]
 pub fn tile_and_write<S: MicroKernel, const R: usize, const V: usize, const A_ROWS: bool>(
     s: S,
     t: &Tile<'_>,
