@@ -1,4 +1,4 @@
-//! Whole-model parity with NeuralForecast: MLP, DLinear and NLinear against NeuralForecast 3.3's
+//! Whole-model parity with NeuralForecast: MLP, DLinear, NLinear, NBEATS and NBEATSx against NeuralForecast 3.3's
 //! own modules run by PyTorch.
 //!
 //! The fixtures in tests/fixtures/torch_models/ hold a model's hyperparameters, its weights under
@@ -71,6 +71,10 @@ impl Fixture {
             .unwrap_or_else(|| panic!("{}: no tensor {tensor}", self.name))
     }
 
+    fn has(&self, tensor: &str) -> bool {
+        self.tensors.contains_key(tensor)
+    }
+
     fn meta(&self, key: &str) -> usize {
         self.meta[key].parse().unwrap()
     }
@@ -91,14 +95,15 @@ impl Fixture {
 }
 
 /// Builds `model` with the fixture's hyperparameters (`extra` names those beyond h and
-/// input_size) and exogenous lists of the fixture's widths, loads the weights, and checks the
+/// input_size; lists are JSON) and exogenous lists of the fixture's widths, loads the weights, and checks the
 /// forward output, the MAE and every parameter gradient on every ISA.
 fn check(model: &str, fixture: &str, extra: &[&str]) {
     let f = Fixture::load(fixture);
     let (h, l, rows) = (f.meta("h"), f.meta("input_size"), f.meta("rows"));
     let mut hp = Hyperparams::new().with("h", h).with("input_size", l);
     for name in extra {
-        hp.set(name, f.meta(name));
+        hp.set_assignment(&format!("{name}={}", f.meta[*name]))
+            .unwrap();
     }
     for (list, key, prefix) in [
         ("hist_exog_list", "n_hist", "h"),
@@ -126,11 +131,16 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
         "{fixture}: parameter count"
     );
 
-    let mask = vec![1.0; rows * l];
+    let ones = vec![1.0; rows * l];
+    let mask = if f.has("insample_mask") {
+        f.get("insample_mask")
+    } else {
+        &ones
+    };
     let x = ModelInput {
         rows,
         insample_y: f.get("insample_y"),
-        insample_mask: &mask,
+        insample_mask: mask,
         hist_exog: f.get("hist_exog"),
         futr_exog: f.get("futr_exog"),
         stat_exog: f.get("stat_exog"),
@@ -198,4 +208,37 @@ fn dlinear_with_a_window_longer_than_the_input_matches_neuralforecast() {
 #[test]
 fn nlinear_matches_neuralforecast() {
     check("nlinear", "nlinear", &[]);
+}
+
+#[test]
+fn nbeats_with_every_stack_type_and_missing_steps_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_basis",
+            "n_harmonics",
+        ],
+    );
+}
+
+#[test]
+fn nbeats_with_shared_weights_a_legendre_trend_and_prelu_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats_shared_legendre",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_basis",
+            "basis",
+            "n_harmonics",
+            "shared_weights",
+            "activation",
+        ],
+    );
 }

@@ -410,6 +410,55 @@ impl<'a> ParamReader<'a> {
         Ok(v)
     }
 
+    /// A list of strings, `default` when absent or `null` (unlike [`ParamReader::string_list`],
+    /// whose default is empty).
+    pub fn string_list_or(&mut self, name: &str, default: &[&str]) -> Result<Vec<String>> {
+        let v = self.string_list(name)?;
+        if self
+            .given
+            .get(name)
+            .is_some_and(|v| !matches!(v, Value::Null))
+        {
+            return Ok(v);
+        }
+        let v: Vec<String> = default.iter().map(|s| s.to_string()).collect();
+        self.resolved.set(name, v.clone());
+        Ok(v)
+    }
+
+    /// A list of `[a, b]` pairs of whole numbers (NeuralForecast's `mlp_units`), `default`
+    /// when absent.
+    pub fn usize_pairs(&mut self, name: &str, default: &[[usize; 2]]) -> Result<Vec<[usize; 2]>> {
+        let pair = |v: &Value| -> Option<[usize; 2]> {
+            match v.as_array()? {
+                [a, b] => Some([a.as_usize()?, b.as_usize()?]),
+                _ => None,
+            }
+        };
+        let v: Vec<[usize; 2]> = match self.take(name) {
+            None => default.to_vec(),
+            Some(v) => v
+                .as_array()
+                .and_then(|items| items.iter().map(pair).collect::<Option<_>>())
+                .ok_or_else(|| {
+                    self.error(
+                        name,
+                        format_args!(
+                            "must be a list of [in, out] pairs of whole numbers, got {}",
+                            v.to_json()
+                        ),
+                    )
+                })?,
+        };
+        let value = Value::Array(
+            v.iter()
+                .map(|p| Value::Array(vec![Value::from(p[0]), Value::from(p[1])]))
+                .collect(),
+        );
+        self.resolved.set(name, value);
+        Ok(v)
+    }
+
     /// Records a resolved value that was not read through this reader (a derived default).
     pub fn record(&mut self, name: &str, value: impl Into<Value>) {
         self.resolved.set(name, value);

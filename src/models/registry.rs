@@ -21,6 +21,7 @@ pub static MODELS: &[ModelEntry] = &[
     super::mlp::ENTRY,
     super::dlinear::ENTRY,
     super::nlinear::ENTRY,
+    super::nbeats::ENTRY,
 ];
 
 /// The entry called `name` (registry or class name, any case).

@@ -1,0 +1,1 @@
+//! NBEATSx (next commit).
