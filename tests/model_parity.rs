@@ -242,3 +242,27 @@ fn nbeats_with_shared_weights_a_legendre_trend_and_prelu_matches_neuralforecast(
         ],
     );
 }
+
+#[test]
+fn nbeatsx_with_every_exogenous_kind_and_an_exogenous_stack_matches_neuralforecast() {
+    check(
+        "nbeatsx",
+        "nbeatsx_exog",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_polynomials",
+            "n_harmonics",
+        ],
+    );
+}
+
+#[test]
+fn nbeatsx_with_a_static_only_exogenous_stack_matches_neuralforecast() {
+    check(
+        "nbeatsx",
+        "nbeatsx_stat_only",
+        &["stack_types", "n_blocks", "mlp_units"],
+    );
+}

@@ -93,6 +93,16 @@ fn training_steps_allocate_nothing() {
         .build()
         .unwrap();
     assert_eq!(steady_state_allocations(nbeats.as_ref()), 0, "NBEATS");
+    // NBEATSx with dropout: the training stream is drawn from inside the blocks.
+    let nbeatsx = ModelBuilder::new("nbeatsx", 6)
+        .input_size(12)
+        .set("mlp_units", json::parse("[[16,16]]", "mlp_units").unwrap())
+        .set("dropout_prob_theta", 0.2)
+        .set("batch_size", 3usize)
+        .set("windows_batch_size", 32usize)
+        .build()
+        .unwrap();
+    assert_eq!(steady_state_allocations(nbeatsx.as_ref()), 0, "NBEATSx");
     // A step does allocate when something does: the counter works on this thread.
     let before = CountingAlloc::thread_allocations();
     let v: Vec<u8> = std::hint::black_box(vec![1, 2, 3]);

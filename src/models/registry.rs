@@ -22,6 +22,7 @@ pub static MODELS: &[ModelEntry] = &[
     super::dlinear::ENTRY,
     super::nlinear::ENTRY,
     super::nbeats::ENTRY,
+    super::nbeatsx::ENTRY,
 ];
 
 /// The entry called `name` (registry or class name, any case).
