@@ -6,7 +6,8 @@
 //! the MAE and PyTorch's gradient of that MAE for every parameter. The weights are loaded into our
 //! `ParamStore` by name (ours are PyTorch's), our forward and the MAE's backward through our
 //! model's backward run on every ISA tier this CPU supports, and everything must match within
-//! `|ours − torch| ≤ 1e-5·(|torch| + rms(torch array))`.
+//! `|ours − torch| ≤ 1e-5·(|torch| + rms(torch array))`. Fixtures of models with Q > 1 outputs per
+//! step use the mean of |y − ŷ| over (B, H, Q) with y repeated, so every output's place is checked.
 //!
 //! Regenerate with `/work/pyenv/bin/python tools/torch_model_parity.py tests/fixtures/torch_models`;
 //! this test never needs Python.
@@ -151,9 +152,10 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
         series: 1,
     };
     let ws = m.workspace(rows);
+    let q = m.n_outputs();
     for k in table::all_supported() {
         let (mut cache, mut scratch) = (vec![0.0; ws.cache], vec![0.0; ws.scratch]);
-        let mut y_hat = vec![0.0; rows * h];
+        let mut y_hat = vec![0.0; rows * h * q];
         m.forward(
             k,
             &store.values,
@@ -164,10 +166,22 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
             Mode::Predict,
         );
         f.assert_close("y_hat", &y_hat, k);
-        let inputs = LossInputs::new(dims, f.get("y"), &y_hat);
-        f.assert_close("loss", &[Loss::Mae.forward(&inputs)], k);
-        let mut d_y_hat = vec![0.0; rows * h];
-        Loss::Mae.backward(&inputs, 1.0, &mut d_y_hat);
+        let mut d_y_hat = vec![0.0; rows * h * q];
+        if q == 1 {
+            let inputs = LossInputs::new(dims, f.get("y"), &y_hat);
+            f.assert_close("loss", &[Loss::Mae.forward(&inputs)], k);
+            Loss::Mae.backward(&inputs, 1.0, &mut d_y_hat);
+        } else {
+            // The fixture's stand-in loss: mean over (B, H, Q) of |y − ŷ| with y repeated.
+            let n = (rows * h * q) as f32;
+            let mut loss = 0.0;
+            for (i, (d, v)) in d_y_hat.iter_mut().zip(&y_hat).enumerate() {
+                let e = v - f.get("y")[i / q];
+                loss += e.abs() / n;
+                *d = e.signum() / n;
+            }
+            f.assert_close("loss", &[loss], k);
+        }
         store.zero_grads();
         m.backward(
             k,
@@ -264,5 +278,23 @@ fn nbeatsx_with_a_static_only_exogenous_stack_matches_neuralforecast() {
         "nbeatsx",
         "nbeatsx_stat_only",
         &["stack_types", "n_blocks", "mlp_units"],
+    );
+}
+
+#[test]
+fn nbeats_with_three_outputs_per_step_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats_quantiles",
+        &["stack_types", "n_blocks", "mlp_units", "loss"],
+    );
+}
+
+#[test]
+fn nbeatsx_exogenous_forecast_broadcasts_over_outputs_as_neuralforecasts() {
+    check(
+        "nbeatsx",
+        "nbeatsx_quantiles",
+        &["stack_types", "n_blocks", "mlp_units", "loss"],
     );
 }

@@ -24,6 +24,7 @@ import torch
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
 
+from neuralforecast.losses.pytorch import MQLoss  # noqa: E402
 from neuralforecast.models import DLinear, MLP, NBEATS, NBEATSx, NLinear  # noqa: E402
 
 GENERATORS = {}
@@ -67,7 +68,9 @@ def run(model, meta, rows, n_hist=0, n_futr=0, n_stat=0, seed=0, mask=None):
     }
     model.train()
     y_hat = model(batch)  # (B, H, Q)
-    # NeuralForecast's MAE with no mask: the plain mean over (B, H) of |y − ŷ|.
+    # NeuralForecast's MAE with no mask: the plain mean over (B, H) of |y − ŷ|; with Q > 1
+    # outputs, the mean over (B, H, Q) against y repeated (a stand-in loss that reaches every
+    # output, so the output index order is checked too).
     loss = (y.unsqueeze(-1) - y_hat).abs().mean()
     loss.backward()
     tensors = {}
@@ -190,6 +193,33 @@ def nbeatsx_stat_only():
     torch.manual_seed(8)
     m = NBEATSx(**meta, stat_exog_list=lists("s", 2))
     return run(m, meta, rows=2, n_stat=2, seed=9)
+
+
+@fixture
+def nbeats_quantiles():
+    # Q = 3 outputs: the forecast coefficients are reshaped (B, P, Q), q innermost.
+    meta = {
+        "h": 3, "input_size": 5, "stack_types": ["identity", "trend", "seasonality"],
+        "n_blocks": [1, 1, 1], "mlp_units": [[5, 5]], "loss": "mqloss(level=[80])",
+    }
+    torch.manual_seed(9)
+    m = NBEATS(**{k: v for k, v in meta.items() if k != "loss"}, loss=MQLoss(level=[80]))
+    return run(m, meta, rows=2, seed=10)
+
+
+@fixture
+def nbeatsx_quantiles():
+    # Q = 3 with an exogenous stack, whose (B, H, 1) forecast broadcasts over the outputs.
+    meta = {
+        "h": 3, "input_size": 4, "stack_types": ["exogenous", "identity"], "n_blocks": [1, 1],
+        "mlp_units": [[4, 4]], "loss": "mqloss(level=[80])",
+    }
+    torch.manual_seed(10)
+    m = NBEATSx(
+        **{k: v for k, v in meta.items() if k != "loss"}, loss=MQLoss(level=[80]),
+        futr_exog_list=lists("f", 1), stat_exog_list=lists("s", 1),
+    )
+    return run(m, meta, rows=2, n_futr=1, n_stat=1, seed=11)
 
 
 def main():

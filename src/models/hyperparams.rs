@@ -552,6 +552,34 @@ mod tests {
     }
 
     #[test]
+    fn pairs_and_list_defaults() {
+        let mut hp = Hyperparams::new();
+        hp.set_assignment("mlp_units=[[4,8],[8,2]]").unwrap();
+        hp.set_assignment("stack_types=trend").unwrap();
+        let mut r = ParamReader::new("NBEATS", &hp);
+        assert_eq!(r.usize_pairs("mlp_units", &[]).unwrap(), [[4, 8], [8, 2]]);
+        assert_eq!(
+            r.string_list_or("stack_types", &["identity"]).unwrap(),
+            ["trend"]
+        );
+        assert_eq!(r.string_list_or("other", &["a", "b"]).unwrap(), ["a", "b"]);
+        let resolved = r.finish().unwrap();
+        assert_eq!(
+            resolved.get("mlp_units").unwrap().to_json(),
+            "[[4,8],[8,2]]"
+        );
+        assert_eq!(resolved.get("other").unwrap().to_json(), r#"["a","b"]"#);
+        for bad in ["[4,8]", "[[4,8,1]]", "[[4,-1]]", "\"x\""] {
+            let hp =
+                Hyperparams::new().with("mlp_units", crate::io::json::parse(bad, "t").unwrap());
+            let e = ParamReader::new("NBEATS", &hp)
+                .usize_pairs("mlp_units", &[])
+                .unwrap_err();
+            assert!(e.to_string().contains("NBEATS.mlp_units"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn json_round_trip_keeps_order() {
         let hp = Hyperparams::new()
             .with("b", 1usize)
