@@ -11,7 +11,7 @@ use neuro_divergent::forecast::NeuralForecast;
 use neuro_divergent::models::registry;
 
 const CSV: &str = include_str!("../data/air_passengers.csv");
-const MODELS: [&str; 4] = ["nlinear", "mlp", "dlinear", "nhits"];
+const MODELS: [&str; 6] = ["nlinear", "mlp", "dlinear", "nbeats", "nbeatsx", "nhits"];
 
 /// (train CSV text, the 1960 values).
 fn split() -> (String, Vec<f64>) {

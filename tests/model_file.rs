@@ -485,6 +485,33 @@ mod forecaster {
     }
 
     #[test]
+    fn nbeats_and_nbeatsx_predict_bit_for_bit_after_loading() {
+        // Shared weights and PReLU: the layout's aliasing and the slope round-trip too.
+        let df = example_frame(&[("a", 40), ("b", 30)]);
+        let units = neuro_divergent::io::json::parse("[[8,8]]", "mlp_units").unwrap();
+        let nbeats = ModelBuilder::new("nbeats", 4)
+            .input_size(8)
+            .max_steps(10)
+            .set("mlp_units", units.clone())
+            .set("n_blocks", vec![2usize, 1, 1])
+            .set("shared_weights", true)
+            .set("activation", "PReLU")
+            .build()
+            .unwrap();
+        let nbeatsx = ModelBuilder::new("nbeatsx", 4)
+            .input_size(8)
+            .max_steps(10)
+            .set("mlp_units", units.clone())
+            .set("dropout_prob_theta", 0.1)
+            .build()
+            .unwrap();
+        let mut nf = NeuralForecast::new(vec![nbeats, nbeatsx], Freq::Integer(1));
+        nf.fit(&df).unwrap();
+        let back = NeuralForecast::from_bytes(&nf.to_bytes().unwrap(), "m.ndf").unwrap();
+        assert_bitwise_equal(&back.predict().unwrap(), &nf.predict().unwrap());
+    }
+
+    #[test]
     fn an_unfitted_forecaster_keeps_its_configuration() {
         let nf = NeuralForecast::new(vec![nlinear(3, 10)], Freq::MonthStart(1))
             .with_local_scaler(Some(LocalScalerKind::MinMax));

@@ -1,14 +1,13 @@
-//! Whole-model parity with NeuralForecast: MLP, DLinear, NLinear and NHITS against
+//! Whole-model parity with NeuralForecast: MLP, DLinear, NLinear, NBEATS, NBEATSx and NHITS against
 //! NeuralForecast 3.3's own modules run by PyTorch.
 //!
 //! The fixtures in tests/fixtures/torch_models/ hold a model's hyperparameters, its weights under
-//! PyTorch's parameter names, one batch of inputs (and the input mask when it is not all ones),
-//! fixed targets, NeuralForecast's forward output, the MAE (over every output of every step, so
-//! against the target broadcast over Q when the loss gives Q > 1 outputs) and PyTorch's gradient
-//! of that MAE for every parameter. The weights are loaded into our
+//! PyTorch's parameter names, one batch of inputs, fixed targets, NeuralForecast's forward output,
+//! the MAE and PyTorch's gradient of that MAE for every parameter. The weights are loaded into our
 //! `ParamStore` by name (ours are PyTorch's), our forward and the MAE's backward through our
 //! model's backward run on every ISA tier this CPU supports, and everything must match within
-//! `|ours − torch| ≤ 1e-5·(|torch| + rms(torch array))`.
+//! `|ours − torch| ≤ 1e-5·(|torch| + rms(torch array))`. Fixtures of models with Q > 1 outputs per
+//! step use the mean of |y − ŷ| over (B, H, Q) with y repeated, so every output's place is checked.
 //!
 //! Regenerate with `/work/pyenv/bin/python tools/torch_model_parity.py tests/fixtures/torch_models`;
 //! this test never needs Python.
@@ -73,6 +72,10 @@ impl Fixture {
             .unwrap_or_else(|| panic!("{}: no tensor {tensor}", self.name))
     }
 
+    fn has(&self, tensor: &str) -> bool {
+        self.tensors.contains_key(tensor)
+    }
+
     fn meta(&self, key: &str) -> usize {
         self.meta[key].parse().unwrap()
     }
@@ -93,14 +96,13 @@ impl Fixture {
 }
 
 /// Builds `model` with the fixture's hyperparameters (`extra` names those beyond h and
-/// input_size) and exogenous lists of the fixture's widths, loads the weights, and checks the
+/// input_size; lists are JSON) and exogenous lists of the fixture's widths, loads the weights, and checks the
 /// forward output, the MAE and every parameter gradient on every ISA.
 fn check(model: &str, fixture: &str, extra: &[&str]) {
     let f = Fixture::load(fixture);
     let (h, l, rows) = (f.meta("h"), f.meta("input_size"), f.meta("rows"));
     let mut hp = Hyperparams::new().with("h", h).with("input_size", l);
     for name in extra {
-        // Numbers, JSON lists and bare strings, as the CLI reads `name=value`.
         hp.set_assignment(&format!("{name}={}", f.meta[*name]))
             .unwrap();
     }
@@ -131,7 +133,11 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
     );
 
     let ones = vec![1.0; rows * l];
-    let mask = f.tensors.get("insample_mask").unwrap_or(&ones);
+    let mask = if f.has("insample_mask") {
+        f.get("insample_mask")
+    } else {
+        &ones
+    };
     let x = ModelInput {
         rows,
         insample_y: f.get("insample_y"),
@@ -145,8 +151,8 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
         horizon: h,
         series: 1,
     };
-    let q = m.n_outputs();
     let ws = m.workspace(rows);
+    let q = m.n_outputs();
     for k in table::all_supported() {
         let (mut cache, mut scratch) = (vec![0.0; ws.cache], vec![0.0; ws.scratch]);
         let mut y_hat = vec![0.0; rows * h * q];
@@ -160,15 +166,22 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
             Mode::Predict,
         );
         f.assert_close("y_hat", &y_hat, k);
-        let (loss, d_y_hat) = if q == 1 {
+        let mut d_y_hat = vec![0.0; rows * h * q];
+        if q == 1 {
             let inputs = LossInputs::new(dims, f.get("y"), &y_hat);
-            let mut d_y_hat = vec![0.0; rows * h];
+            f.assert_close("loss", &[Loss::Mae.forward(&inputs)], k);
             Loss::Mae.backward(&inputs, 1.0, &mut d_y_hat);
-            (Loss::Mae.forward(&inputs), d_y_hat)
         } else {
-            broadcast_mae(f.get("y"), &y_hat, q)
-        };
-        f.assert_close("loss", &[loss], k);
+            // The fixture's stand-in loss: mean over (B, H, Q) of |y − ŷ| with y repeated.
+            let n = (rows * h * q) as f32;
+            let mut loss = 0.0;
+            for (i, (d, v)) in d_y_hat.iter_mut().zip(&y_hat).enumerate() {
+                let e = v - f.get("y")[i / q];
+                loss += e.abs() / n;
+                *d = e.signum() / n;
+            }
+            f.assert_close("loss", &[loss], k);
+        }
         store.zero_grads();
         m.backward(
             k,
@@ -184,22 +197,6 @@ fn check(model: &str, fixture: &str, extra: &[&str]) {
             f.assert_close(&name, store.grad(&spec.name).unwrap(), k);
         }
     }
-}
-
-/// The fixture's loss for Q > 1 outputs: mean over (B, H, Q) of |y − ŷ| with y (B, H)
-/// broadcast over Q, and its gradient (sign(ŷ − y) / (B·H·Q), 0 where equal, as PyTorch's).
-fn broadcast_mae(y: &[f32], y_hat: &[f32], q: usize) -> (f32, Vec<f32>) {
-    let n = y_hat.len() as f32;
-    let diff = |i: usize| y_hat[i] - y[i / q];
-    let loss = (0..y_hat.len()).map(|i| diff(i).abs()).sum::<f32>() / n;
-    let grad = (0..y_hat.len())
-        .map(|i| match diff(i) {
-            d if d > 0.0 => 1.0 / n,
-            d if d < 0.0 => -1.0 / n,
-            _ => 0.0,
-        })
-        .collect();
-    (loss, grad)
 }
 
 #[test]
@@ -225,6 +222,81 @@ fn dlinear_with_a_window_longer_than_the_input_matches_neuralforecast() {
 #[test]
 fn nlinear_matches_neuralforecast() {
     check("nlinear", "nlinear", &[]);
+}
+
+#[test]
+fn nbeats_with_every_stack_type_and_missing_steps_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_basis",
+            "n_harmonics",
+        ],
+    );
+}
+
+#[test]
+fn nbeats_with_shared_weights_a_legendre_trend_and_prelu_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats_shared_legendre",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_basis",
+            "basis",
+            "n_harmonics",
+            "shared_weights",
+            "activation",
+        ],
+    );
+}
+
+#[test]
+fn nbeatsx_with_every_exogenous_kind_and_an_exogenous_stack_matches_neuralforecast() {
+    check(
+        "nbeatsx",
+        "nbeatsx_exog",
+        &[
+            "stack_types",
+            "n_blocks",
+            "mlp_units",
+            "n_polynomials",
+            "n_harmonics",
+        ],
+    );
+}
+
+#[test]
+fn nbeatsx_with_a_static_only_exogenous_stack_matches_neuralforecast() {
+    check(
+        "nbeatsx",
+        "nbeatsx_stat_only",
+        &["stack_types", "n_blocks", "mlp_units"],
+    );
+}
+
+#[test]
+fn nbeats_with_three_outputs_per_step_matches_neuralforecast() {
+    check(
+        "nbeats",
+        "nbeats_quantiles",
+        &["stack_types", "n_blocks", "mlp_units", "loss"],
+    );
+}
+
+#[test]
+fn nbeatsx_exogenous_forecast_broadcasts_over_outputs_as_neuralforecasts() {
+    check(
+        "nbeatsx",
+        "nbeatsx_quantiles",
+        &["stack_types", "n_blocks", "mlp_units", "loss"],
+    );
 }
 
 const NHITS_LISTS: [&str; 3] = ["n_blocks", "n_pool_kernel_size", "n_freq_downsample"];

@@ -2,6 +2,7 @@
 //! allocations on this thread over 20 steps after 2 warm-up steps.
 
 use neuro_divergent::data::Dataset;
+use neuro_divergent::io::json;
 use neuro_divergent::kernels::mem::CountingAlloc;
 use neuro_divergent::models::{Model, ModelBuilder};
 use neuro_divergent::nn::ParamStore;
@@ -77,6 +78,31 @@ fn training_steps_allocate_nothing() {
         .build()
         .unwrap();
     assert_eq!(steady_state_allocations(mlp.as_ref()), 0, "MLP");
+    let nbeats = ModelBuilder::new("nbeats", 6)
+        .input_size(12)
+        .set(
+            "mlp_units",
+            json::parse("[[16,16],[16,16]]", "mlp_units").unwrap(),
+        )
+        .set("shared_weights", true)
+        .set("n_blocks", vec![2usize, 1, 1])
+        .set("batch_size", 3usize)
+        .set("windows_batch_size", 32usize)
+        .scaler_type("standard")
+        .loss("mqloss(level=[80])")
+        .build()
+        .unwrap();
+    assert_eq!(steady_state_allocations(nbeats.as_ref()), 0, "NBEATS");
+    // NBEATSx with dropout: the training stream is drawn from inside the blocks.
+    let nbeatsx = ModelBuilder::new("nbeatsx", 6)
+        .input_size(12)
+        .set("mlp_units", json::parse("[[16,16]]", "mlp_units").unwrap())
+        .set("dropout_prob_theta", 0.2)
+        .set("batch_size", 3usize)
+        .set("windows_batch_size", 32usize)
+        .build()
+        .unwrap();
+    assert_eq!(steady_state_allocations(nbeatsx.as_ref()), 0, "NBEATSx");
     // NHITS with dropout (drawing from the training stream), both poolings.
     for pooling in ["MaxPool1d", "AvgPool1d"] {
         let nhits = ModelBuilder::new("nhits", 6)

@@ -410,26 +410,52 @@ impl<'a> ParamReader<'a> {
         Ok(v)
     }
 
-    /// A list of `[a, b]` pairs of whole numbers, as NeuralForecast's `mlp_units`
-    /// (default `default`); the values themselves are left to the model to check.
+    /// A list of strings, `default` when absent or `null` (unlike [`ParamReader::string_list`],
+    /// whose default is empty).
+    pub fn string_list_or(&mut self, name: &str, default: &[&str]) -> Result<Vec<String>> {
+        let v = self.string_list(name)?;
+        if self
+            .given
+            .get(name)
+            .is_some_and(|v| !matches!(v, Value::Null))
+        {
+            return Ok(v);
+        }
+        let v: Vec<String> = default.iter().map(|s| s.to_string()).collect();
+        self.resolved.set(name, v.clone());
+        Ok(v)
+    }
+
+    /// A list of `[a, b]` pairs of whole numbers (NeuralForecast's `mlp_units`), `default`
+    /// when absent.
     pub fn usize_pairs(&mut self, name: &str, default: &[[usize; 2]]) -> Result<Vec<[usize; 2]>> {
-        let pair = |v: &Value| match v.as_array() {
-            Some([a, b]) => Some([a.as_usize()?, b.as_usize()?]),
-            _ => None,
+        let pair = |v: &Value| -> Option<[usize; 2]> {
+            match v.as_array()? {
+                [a, b] => Some([a.as_usize()?, b.as_usize()?]),
+                _ => None,
+            }
         };
         let v: Vec<[usize; 2]> = match self.take(name) {
-            None => Some(default.to_vec()),
-            Some(Value::Array(items)) => items.iter().map(pair).collect::<Option<_>>(),
-            Some(_) => None,
-        }
-        .ok_or_else(|| {
-            self.error(
-                name,
-                "must be a list of [in, out] pairs of whole numbers, like [[512, 512]]",
-            )
-        })?;
-        let resolved: Vec<Vec<usize>> = v.iter().map(|p| p.to_vec()).collect();
-        self.resolved.set(name, resolved);
+            None => default.to_vec(),
+            Some(v) => v
+                .as_array()
+                .and_then(|items| items.iter().map(pair).collect::<Option<_>>())
+                .ok_or_else(|| {
+                    self.error(
+                        name,
+                        format_args!(
+                            "must be a list of [in, out] pairs of whole numbers, got {}",
+                            v.to_json()
+                        ),
+                    )
+                })?,
+        };
+        let value = Value::Array(
+            v.iter()
+                .map(|p| Value::Array(vec![Value::from(p[0]), Value::from(p[1])]))
+                .collect(),
+        );
+        self.resolved.set(name, value);
         Ok(v)
     }
 
@@ -526,27 +552,30 @@ mod tests {
     }
 
     #[test]
-    fn pairs_read_nested_lists_and_refuse_other_shapes() {
+    fn pairs_and_list_defaults() {
         let mut hp = Hyperparams::new();
-        hp.set_assignment("mlp_units=[[4, 8], [8, 2]]").unwrap();
-        let mut r = ParamReader::new("NHITS", &hp);
+        hp.set_assignment("mlp_units=[[4,8],[8,2]]").unwrap();
+        hp.set_assignment("stack_types=trend").unwrap();
+        let mut r = ParamReader::new("NBEATS", &hp);
+        assert_eq!(r.usize_pairs("mlp_units", &[]).unwrap(), [[4, 8], [8, 2]]);
         assert_eq!(
-            r.usize_pairs("mlp_units", &[]).unwrap(),
-            vec![[4, 8], [8, 2]]
+            r.string_list_or("stack_types", &["identity"]).unwrap(),
+            ["trend"]
         );
-        assert_eq!(r.usize_pairs("absent", &[[1, 2]]).unwrap(), vec![[1, 2]]);
+        assert_eq!(r.string_list_or("other", &["a", "b"]).unwrap(), ["a", "b"]);
         let resolved = r.finish().unwrap();
         assert_eq!(
-            resolved.get("mlp_units"),
-            Some(&Value::from(vec![vec![4usize, 8], vec![8, 2]]))
+            resolved.get("mlp_units").unwrap().to_json(),
+            "[[4,8],[8,2]]"
         );
-        for bad in ["[4, 8]", "[[4, 8, 2]]", "[[4, -8]]", "8"] {
-            let mut hp = Hyperparams::new();
-            hp.set_assignment(&format!("mlp_units={bad}")).unwrap();
-            let e = ParamReader::new("NHITS", &hp)
+        assert_eq!(resolved.get("other").unwrap().to_json(), r#"["a","b"]"#);
+        for bad in ["[4,8]", "[[4,8,1]]", "[[4,-1]]", "\"x\""] {
+            let hp =
+                Hyperparams::new().with("mlp_units", crate::io::json::parse(bad, "t").unwrap());
+            let e = ParamReader::new("NBEATS", &hp)
                 .usize_pairs("mlp_units", &[])
                 .unwrap_err();
-            assert!(e.to_string().contains("NHITS.mlp_units"), "{bad}: {e}");
+            assert!(e.to_string().contains("NBEATS.mlp_units"), "{bad}: {e}");
         }
     }
 

@@ -21,6 +21,8 @@ pub static MODELS: &[ModelEntry] = &[
     super::mlp::ENTRY,
     super::dlinear::ENTRY,
     super::nlinear::ENTRY,
+    super::nbeats::ENTRY,
+    super::nbeatsx::ENTRY,
     super::nhits::ENTRY,
 ];
 
