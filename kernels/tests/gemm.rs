@@ -270,11 +270,16 @@ fn block_boundaries_and_model_shapes() {
         (33, 12, 1024),
         (32, 1024, 24),
         (13, 17, 19),
+        (1, 1024, 1024),
+        (4, 530, 300),
     ];
     for (m, n, k) in shapes {
         for (ta, tb) in [
             (Transpose::No, Transpose::No),
             (Transpose::Yes, Transpose::Yes),
+            // A Linear layer's forward (W stored (D_out, D_in)): the dot-product path for
+            // up to 4 rows, the blocked path above.
+            (Transpose::No, Transpose::Yes),
         ] {
             let mut spec = GemmSpec::new(m, n, k);
             spec.trans_a = ta;
