@@ -105,6 +105,17 @@ pub fn for_model(name: &str, h: usize) -> Hyperparams {
         hp.set_assignment(assignment)
             .expect("defaults are NAME=VALUE");
     }
+    // NeuralForecast's trend and seasonality bases are undefined for one step (it refuses
+    // h = 1 with them); the N-BEATS family then gets its generic, all-identity architecture, so
+    // that `eval` with every model works on one-step horizons.
+    if h == 1
+        && ["nbeats", "nbeatsx"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(name))
+    {
+        hp.set_assignment(r#"stack_types=["identity","identity","identity"]"#)
+            .expect("a JSON list");
+    }
     hp
 }
 
@@ -112,6 +123,14 @@ pub fn for_model(name: &str, h: usize) -> Hyperparams {
 mod tests {
     use super::*;
     use crate::io::json::Value;
+
+    #[test]
+    fn every_model_builds_for_a_one_step_horizon() {
+        for entry in crate::models::MODELS {
+            let built = crate::models::registry::build(entry.name, &for_model(entry.name, 1));
+            assert!(built.is_ok(), "{}: {:?}", entry.name, built.err());
+        }
+    }
 
     #[test]
     fn defaults_scale_with_the_horizon_and_build() {
