@@ -142,7 +142,8 @@ pub fn creation(spec: &WorkloadSpec, entry: &ModelEntry) -> Result<Record> {
     let nf = NeuralForecast::new(vec![b.build()?], Freq::Integer(1));
     let create_ms = ms_since(t);
     let mut r = Record::default();
-    r.num("params", nf.params()[0].values.len() as f64);
+    // Trainable scalars, as PyTorch counts them (the flat buffer also holds alignment padding).
+    r.num("params", nf.models()[0].layout().n_params() as f64);
     r.num("create_ms", create_ms);
     r.num("rss_mb", rss_mb());
     Ok(r)
@@ -195,7 +196,7 @@ pub fn fit_and_measure(
         .windows_batch_size
         .unwrap_or(wbs as usize);
     let mut r = Record::default();
-    r.num("params", params.len() as f64);
+    r.num("params", model.layout().n_params() as f64);
     r.num("steps_timed", timed.len() as f64);
     r.num("step_ms_median", step * 1e3);
     r.num("windows_per_s", wbs / step);
