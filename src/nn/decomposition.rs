@@ -13,6 +13,13 @@
 
 use crate::error::{Error, Result};
 
+/// `acc[i] += add[i]`.
+fn add_row(acc: &mut [f32], add: &[f32]) {
+    for (a, &b) in acc.iter_mut().zip(add) {
+        *a += b;
+    }
+}
+
 /// Moving-average trend / residual decomposition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesDecomp {
@@ -84,18 +91,41 @@ impl SeriesDecomp {
             "decomposition: trend and residual must be shaped like x"
         );
         let k = self.kernel as f32;
-        for s in 0..n {
-            let base = s * t * c;
-            for i in 0..t {
-                for ch in 0..c {
-                    let mut sum = 0.0f32;
-                    for j in 0..self.kernel {
-                        sum += x[base + self.source(i, j) * c + ch];
-                    }
-                    let at = base + i * c + ch;
-                    trend[at] = sum / k;
-                    residual[at] = x[at] - trend[at];
+        let p = (self.kernel - 1) / 2;
+        let row_len = t * c;
+        for ((x, trend), residual) in x
+            .chunks_exact(row_len)
+            .zip(trend.chunks_exact_mut(row_len))
+            .zip(residual.chunks_exact_mut(row_len))
+        {
+            // Offset by offset, so each step is a contiguous slice addition the compiler
+            // vectorises; every trend value still sums its window in window order (j = 0..K),
+            // exactly as the textbook loop `Σ_j x[source(t, j)]` (same rounding).
+            trend.fill(0.0);
+            for j in 0..self.kernel {
+                // Steps i whose source i + j − p falls inside the series; before them the
+                // first value is replicated, after them the last.
+                let first_inside = p.saturating_sub(j).min(t);
+                let end_inside = (t + p).saturating_sub(j).min(t).max(first_inside);
+                for i in 0..first_inside {
+                    add_row(&mut trend[i * c..(i + 1) * c], &x[..c]);
                 }
+                if end_inside > first_inside {
+                    // Here first_inside = max(p − j, 0), so the source starts at step ≥ 0.
+                    let src_start = first_inside + j - p;
+                    let inside = (end_inside - first_inside) * c;
+                    add_row(
+                        &mut trend[first_inside * c..first_inside * c + inside],
+                        &x[src_start * c..src_start * c + inside],
+                    );
+                }
+                for i in end_inside..t {
+                    add_row(&mut trend[i * c..(i + 1) * c], &x[(t - 1) * c..]);
+                }
+            }
+            for ((tr, r), &v) in trend.iter_mut().zip(residual.iter_mut()).zip(x) {
+                *tr /= k;
+                *r = v - *tr;
             }
         }
     }
@@ -135,6 +165,36 @@ mod tests {
     use crate::nn::gradcheck::{check_gradients, check_isa_agreement, GradCase, Tolerance};
     use nd_kernels::table::Kernels;
     use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The slice-wise forward gives exactly (bit for bit) the textbook sum over each
+        /// clamped window in window order, for windows shorter and longer than the series.
+        #[test]
+        fn forward_equals_the_textbook_window_sums(
+            half in 0usize..14, t in 1usize..30, c in 1usize..4, n in 1usize..3, seed: u64,
+        ) {
+            let d = SeriesDecomp::new(2 * half + 1, t, c).unwrap();
+            let mut rng = crate::rng::Rng::seed_from(seed);
+            let x: Vec<f32> = (0..n * t * c).map(|_| rng.uniform(-3.0, 3.0)).collect();
+            let (mut trend, mut residual) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+            d.forward(&x, &mut trend, &mut residual);
+            for s in 0..n {
+                for i in 0..t {
+                    for ch in 0..c {
+                        let at = (s * t + i) * c + ch;
+                        let mut sum = 0.0f32;
+                        for j in 0..d.kernel {
+                            sum += x[(s * t + d.source(i, j)) * c + ch];
+                        }
+                        let want = sum / d.kernel as f32;
+                        prop_assert_eq!(trend[at].to_bits(), want.to_bits());
+                        prop_assert_eq!(residual[at].to_bits(), (x[at] - want).to_bits());
+                    }
+                }
+            }
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
