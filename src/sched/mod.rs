@@ -101,6 +101,20 @@ pub fn global() -> &'static Pool {
     }
 }
 
+/// Whether the current thread runs inside a parallel region (in a task, or waiting for one).
+/// Code that could split its work further (a large GEMM) checks this, so that work already
+/// spread over the pool's threads is not split again.
+pub fn in_region() -> bool {
+    worker::context().is_some()
+}
+
+/// How many parallel regions the current thread has entered from outside every region (any
+/// pool, one-thread pools included; nested regions are not counted). A diagnostic that lets a
+/// test show that a call never touches the pool, as single-window prediction must not.
+pub fn regions_entered_here() -> u64 {
+    worker::regions_entered_here()
+}
+
 /// The thread count of the pool the current thread works for (1 inside a sequential region),
 /// else of the global pool.
 pub fn current_threads() -> usize {
@@ -108,5 +122,32 @@ pub fn current_threads() -> usize {
         Some(worker::Context::Worker(w)) => w.registry.slots.len(),
         Some(worker::Context::Sequential) => 1,
         None => global().threads(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_counted_once_per_outermost_entry() {
+        let pool = Pool::new(2).unwrap();
+        let before = regions_entered_here();
+        assert!(!in_region());
+        pool.join(
+            || {
+                assert!(in_region());
+                // Nested: not counted again.
+                join(|| (), || ());
+            },
+            || (),
+        );
+        pool.parallel_for(0..0, 1, |_| ()); // empty: enters nothing
+        pool.parallel_for(0..4, 1, |_| ());
+        assert_eq!(regions_entered_here() - before, 2);
+        let seq = Pool::new(1).unwrap();
+        seq.join(|| assert!(in_region()), || ());
+        assert_eq!(regions_entered_here() - before, 3);
+        assert!(!in_region());
     }
 }

@@ -7,7 +7,9 @@ use std::thread::{self, JoinHandle};
 use crate::error::{Error, ErrorKind, Result};
 
 use super::config::check_threads;
-use super::worker::{current, set_context, worker_main, Context, Registry, Worker};
+use super::worker::{
+    context, current, note_region_entered, set_context, worker_main, Context, Registry, Worker,
+};
 
 /// A set of worker threads, spawned when the pool is built and joined when it is dropped.
 ///
@@ -80,6 +82,9 @@ impl Pool {
     /// (inside a task), else slot 0 if free; `None` means "run sequentially" (a one-thread pool,
     /// or slot 0 taken by another outside thread).
     pub(super) fn enter<R>(&self, f: impl FnOnce(Option<&Worker>) -> R) -> R {
+        if context().is_none() {
+            note_region_entered();
+        }
         if self.threads() == 1 {
             return run_sequential(f);
         }

@@ -122,6 +122,18 @@ pub(super) enum Context {
 
 thread_local! {
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+    /// Regions this thread has entered from outside every region (see `regions_entered_here`).
+    static ENTERED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one region entered by this thread from outside every region.
+pub(super) fn note_region_entered() {
+    ENTERED.with(|n| n.set(n.get() + 1));
+}
+
+/// How many regions this thread has entered from outside every region.
+pub(super) fn regions_entered_here() -> u64 {
+    ENTERED.with(|n| n.get())
 }
 
 /// The current thread's context; `None` outside every region.
