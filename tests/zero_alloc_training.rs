@@ -1,11 +1,13 @@
 //! The steady-state training step allocates nothing: a counting global allocator sees zero
-//! allocations on this thread over 20 steps after 2 warm-up steps.
+//! allocations on this thread over 20 steps after 2 warm-up steps; and none on any thread
+//! when the steps run data-parallel on a pool of workers.
 
 use neuro_divergent::data::Dataset;
 use neuro_divergent::io::json;
 use neuro_divergent::kernels::mem::CountingAlloc;
 use neuro_divergent::models::{Model, ModelBuilder};
 use neuro_divergent::nn::ParamStore;
+use neuro_divergent::sched::Pool;
 use neuro_divergent::train::{Holdout, TrainPlan};
 
 #[global_allocator]
@@ -28,22 +30,36 @@ fn data() -> Dataset {
     Dataset::from_series(&refs)
 }
 
+/// Allocations over 20 steady-state steps: on this thread with one thread; on every thread
+/// (the process-wide count: this file's only test runs alone) with a pool of three, where the
+/// steps run data-parallel.
 fn steady_state_allocations(model: &dyn Model) -> u64 {
+    let sequential = steps_allocations(model, &Pool::new(1).unwrap(), || {
+        CountingAlloc::thread_allocations()
+    });
+    let parallel = steps_allocations(model, &Pool::new(3).unwrap(), || A.counts().allocs);
+    sequential + parallel
+}
+
+fn steps_allocations(model: &dyn Model, pool: &Pool, count: impl Fn() -> u64) -> u64 {
     let d = data();
-    let plan = TrainPlan::new(model, &d, Holdout::default()).unwrap();
-    let mut t = plan.trainer().unwrap();
-    let mut store = ParamStore::new(model.layout().clone(), 1);
-    for _ in 0..2 {
-        t.step(&mut store);
-    }
-    let before = CountingAlloc::thread_allocations();
-    let mut total = 0.0;
-    for _ in 0..20 {
-        total += t.step(&mut store);
-    }
-    let after = CountingAlloc::thread_allocations();
-    assert!(total.is_finite());
-    after - before
+    pool.install(|| {
+        let plan = TrainPlan::new(model, &d, Holdout::default()).unwrap();
+        let mut t = plan.trainer().unwrap();
+        assert_eq!(t.lanes(), pool.threads());
+        let mut store = ParamStore::new(model.layout().clone(), 1);
+        for _ in 0..2 {
+            t.step(&mut store);
+        }
+        let before = count();
+        let mut total = 0.0;
+        for _ in 0..20 {
+            total += t.step(&mut store);
+        }
+        let after = count();
+        assert!(total.is_finite());
+        after - before
+    })
 }
 
 #[test]

@@ -79,6 +79,31 @@ impl<'a> ModelInput<'a> {
             stat_exog: batch.stat_exog.as_slice(),
         }
     }
+
+    /// Rows `rows` of `batch` as an input of `rows.len()` windows (a data-parallel shard).
+    ///
+    /// # Panics
+    /// If `rows` reaches past the batch's filled rows.
+    pub fn from_batch_rows(batch: &'a Batch, rows: std::ops::Range<usize>) -> ModelInput<'a> {
+        assert!(
+            rows.end <= batch.len(),
+            "rows {rows:?} of a batch of {}",
+            batch.len()
+        );
+        let lay = batch.layout();
+        let (l, w) = (lay.l, lay.l + lay.h);
+        let cut = |t: &'a crate::tensor::Tensor, per_row: usize| {
+            &t.as_slice()[rows.start * per_row..rows.end * per_row]
+        };
+        ModelInput {
+            rows: rows.len(),
+            insample_y: cut(&batch.insample_y, l),
+            insample_mask: cut(&batch.insample_mask, l),
+            hist_exog: cut(&batch.hist_exog, l * lay.n_hist),
+            futr_exog: cut(&batch.futr_exog, w * lay.n_futr),
+            stat_exog: cut(&batch.stat_exog, lay.n_stat),
+        }
+    }
 }
 
 /// Floats of workspace a model needs for a batch of `B` rows.

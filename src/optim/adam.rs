@@ -119,6 +119,14 @@ impl Adam {
     /// # Panics
     /// If `params`, `grads` and the moments differ in length.
     pub fn step(&mut self, k: &Kernels, params: &mut [f32], grads: &[f32]) {
+        let (spec, m, v) = self.begin_step();
+        (k.adam_step)(&spec, params, grads, m, v);
+    }
+
+    /// Counts one step and returns its scalars with the moments, for an update applied chunk
+    /// by chunk (the update is elementwise, so any partition gives the same bits as
+    /// [`Adam::step`]).
+    pub(crate) fn begin_step(&mut self) -> (AdamStep, &mut [f32], &mut [f32]) {
         self.steps += 1;
         let c = self.config;
         let spec = AdamStep {
@@ -130,6 +138,6 @@ impl Adam {
             decoupled_weight_decay: c.decoupled_weight_decay,
             step: self.steps,
         };
-        (k.adam_step)(&spec, params, grads, &mut self.m, &mut self.v);
+        (spec, &mut self.m, &mut self.v)
     }
 }

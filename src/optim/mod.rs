@@ -23,6 +23,7 @@
 //! ```
 
 pub mod adam;
+mod chunked;
 pub mod clip;
 pub mod schedule;
 pub mod sgd;

@@ -109,11 +109,40 @@ impl Sgd {
     /// # Panics
     /// If `params`, `grads` and the optimizer's state differ in length.
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
+        let (update, buf) = self.begin_step();
+        update.apply(params, grads, buf);
+    }
+
+    /// Counts one step and returns its rule with the momentum buffer (empty without
+    /// momentum), for an update applied chunk by chunk (elementwise, so any partition gives
+    /// the same bits as [`Sgd::step`]).
+    pub(crate) fn begin_step(&mut self) -> (SgdUpdate, &mut [f32]) {
+        let update = SgdUpdate {
+            config: self.config,
+            first: self.steps == 0,
+        };
+        self.steps += 1;
+        (update, &mut self.momentum_buf)
+    }
+}
+
+/// One SGD step's rule, applicable to any chunk of the parameters.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SgdUpdate {
+    config: SgdConfig,
+    /// The first step initialises the momentum buffer with the gradient (PyTorch).
+    first: bool,
+}
+
+impl SgdUpdate {
+    /// Updates `params` (and `buf`, the momentum of the same elements; empty without momentum).
+    ///
+    /// # Panics
+    /// If the lengths differ.
+    pub(crate) fn apply(&self, params: &mut [f32], grads: &[f32], buf: &mut [f32]) {
         assert_eq!(params.len(), grads.len(), "sgd: params and grads lengths");
         let c = self.config;
         let (lr, wd, mu) = (c.lr, c.weight_decay, c.momentum);
-        let first = self.steps == 0;
-        self.steps += 1;
         if mu == 0.0 {
             for (p, &g) in params.iter_mut().zip(grads) {
                 let g = if wd != 0.0 { g + wd * *p } else { g };
@@ -121,15 +150,11 @@ impl Sgd {
             }
             return;
         }
-        assert_eq!(self.momentum_buf.len(), params.len(), "sgd: state length");
+        assert_eq!(buf.len(), params.len(), "sgd: state length");
         let keep = 1.0 - c.dampening;
-        for ((p, &g), b) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(self.momentum_buf.iter_mut())
-        {
+        for ((p, &g), b) in params.iter_mut().zip(grads).zip(buf.iter_mut()) {
             let g = if wd != 0.0 { g + wd * *p } else { g };
-            *b = if first { g } else { *b * mu + keep * g };
+            *b = if self.first { g } else { *b * mu + keep * g };
             let g = if c.nesterov { g + mu * *b } else { *b };
             *p += -lr * g;
         }

@@ -13,8 +13,9 @@
 //! never idle: a thread waiting for a stolen job runs other jobs meanwhile, so nested joins and
 //! regions started from inside tasks cannot deadlock.
 //!
-//! The free functions ([`join`], [`scope`], [`parallel_for`]) use the pool the current thread
-//! works for (inside a task), else the global pool, built on first use with
+//! The free functions ([`join`], [`scope`], [`parallel_for`], [`for_each_mut`]) use the pool
+//! the current thread works for (inside a task, or inside [`Pool::install`]), else the global
+//! pool, built on first use with
 //! [`configured_threads`] threads: [`set_threads`] if called, else `NEURO_DIVERGENT_THREADS`,
 //! else the available cores.
 //!
@@ -56,7 +57,7 @@ use crate::error::{Error, Result};
 
 pub use config::{available_cores, configured_threads, parse_threads, MAX_THREADS, THREADS_ENV};
 pub use join::join;
-pub use parallel_for::{parallel_for, parallel_for_chunks};
+pub use parallel_for::{for_each_mut, parallel_for, parallel_for_chunks};
 pub use pool::Pool;
 pub use scope::{scope, Scope};
 
@@ -108,6 +109,15 @@ pub fn in_region() -> bool {
     worker::context().is_some()
 }
 
+/// Runs `f` inside a region of the pool the current thread works for, entering the global
+/// pool from outside every region: the parallel calls `f` makes then share one region entry.
+pub fn in_pool<R>(f: impl FnOnce() -> R) -> R {
+    match worker::context() {
+        Some(_) => f(),
+        None => global().install(f),
+    }
+}
+
 /// How many parallel regions the current thread has entered from outside every region (any
 /// pool, one-thread pools included; nested regions are not counted). A diagnostic that lets a
 /// test show that a call never touches the pool, as single-window prediction must not.
@@ -149,5 +159,37 @@ mod tests {
         seq.join(|| assert!(in_region()), || ());
         assert_eq!(regions_entered_here() - before, 3);
         assert!(!in_region());
+    }
+
+    #[test]
+    fn install_makes_the_free_functions_use_that_pool() {
+        let pool = Pool::new(3).unwrap();
+        pool.install(|| {
+            assert_eq!(current_threads(), 3);
+            assert!(in_region());
+        });
+        let one = Pool::new(1).unwrap();
+        one.install(|| assert_eq!(current_threads(), 1));
+    }
+
+    #[test]
+    fn for_each_mut_visits_every_item_once_with_its_index() {
+        for threads in [1, 2, 4] {
+            let pool = Pool::new(threads).unwrap();
+            for n in [0usize, 1, 2, 7, 64] {
+                let mut items = vec![0usize; n];
+                pool.install(|| for_each_mut(&mut items, |i, x| *x += i + 1));
+                assert_eq!(
+                    items,
+                    (1..=n).collect::<Vec<_>>(),
+                    "{threads} threads, {n} items"
+                );
+            }
+        }
+        // Outside every region: one item runs inline without touching the pool.
+        let before = regions_entered_here();
+        let mut one = [5];
+        for_each_mut(&mut one, |_, x| *x *= 2);
+        assert_eq!((one[0], regions_entered_here()), (10, before));
     }
 }

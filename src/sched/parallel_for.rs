@@ -87,3 +87,27 @@ where
 {
     parallel_for_chunks(range, grain, |chunk| chunk.for_each(&f));
 }
+
+/// Calls `f(i, &mut items[i])` for every item, in parallel, one task per item, on the pool the
+/// current thread works for, else the global pool. Allocates nothing: the items are split in
+/// halves by [`join`], so each task owns its item exclusively.
+pub fn for_each_mut<T, F>(items: &mut [T], f: F)
+where
+    T: Send,
+    F: Fn(usize, &mut T) + Sync,
+{
+    fn halves<T: Send, F: Fn(usize, &mut T) + Sync>(items: &mut [T], first: usize, f: &F) {
+        match items.len() {
+            0 => {}
+            1 => f(first, &mut items[0]),
+            n => {
+                let (lo, hi) = items.split_at_mut(n / 2);
+                join(|| halves(lo, first, f), || halves(hi, first + n / 2, f));
+            }
+        }
+    }
+    match context() {
+        None if items.len() > 1 => super::global().install(|| halves(items, 0, &f)),
+        _ => halves(items, 0, &f),
+    }
+}

@@ -12,6 +12,7 @@ use super::worker::{
 };
 
 /// A set of worker threads, spawned when the pool is built and joined when it is dropped.
+/// `new` returns once every worker has started.
 ///
 /// A pool of `threads` threads spawns `threads - 1`: the thread that starts a parallel region
 /// (`join`, `scope`, `parallel_for`) works as the last one while it waits. A pool of one thread
@@ -70,12 +71,24 @@ impl Pool {
                 }
             }
         }
+        // Wait for the workers' start-up (tens of µs each), so the first region does not pay
+        // for it and nothing a starting worker allocates lands inside a later region.
+        while registry.started.load(Ordering::Acquire) < threads - 1 {
+            thread::yield_now();
+        }
         Ok(pool)
     }
 
     /// The number of threads working in a region (spawned workers plus the caller).
     pub fn threads(&self) -> usize {
         self.registry.slots.len()
+    }
+
+    /// Runs `f` inside a region of this pool: the free functions ([`super::join`],
+    /// [`super::scope`], [`super::parallel_for`], [`super::for_each_mut`]) called from `f` use
+    /// this pool instead of the global one, and [`super::current_threads`] reports its size.
+    pub fn install<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.enter(|_| f())
     }
 
     /// Runs `f` with the worker the current thread is in this pool: the one it already is

@@ -44,6 +44,8 @@ pub(super) struct Registry {
     pub(super) terminate: AtomicBool,
     /// Slot 0 is taken by the thread that entered the pool (one at a time).
     pub(super) entered: AtomicBool,
+    /// Spawned workers that have finished starting (see `worker_main`).
+    pub(super) started: AtomicUsize,
 }
 
 impl Registry {
@@ -61,6 +63,7 @@ impl Registry {
             sleepers: CachePadded(AtomicUsize::new(0)),
             terminate: AtomicBool::new(false),
             entered: AtomicBool::new(false),
+            started: AtomicUsize::new(0),
         }
     }
 
@@ -265,6 +268,12 @@ impl Worker {
 pub(super) fn worker_main(registry: Arc<Registry>, index: usize) {
     registry.occupy(index, thread::current());
     let worker = Arc::new(Worker::new(Arc::clone(&registry), index));
+    // Setting the thread-local context registers its destructor (an allocation); counting the
+    // start only after it lets `Pool::new` return with every worker's start-up done.
     let _current = set_context(Context::Worker(Arc::clone(&worker)));
+    // Likewise the GEMM packing buffers: reserved now (address space only), they never grow
+    // inside a region.
+    nd_kernels::gemm::reserve_thread_buffers();
+    registry.started.fetch_add(1, Ordering::Release);
     worker.wait_until(&|| registry.terminate.load(Ordering::Acquire));
 }

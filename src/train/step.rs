@@ -6,7 +6,7 @@ use crate::data::scalers::{ScaleStats, TemporalScaler};
 use crate::data::windows::WindowRef;
 use crate::data::Dataset;
 use crate::loss::{LossDims, LossInputs};
-use crate::models::{Mode, Model, ModelInput};
+use crate::models::{Mode, Model, ModelInput, Workspace};
 use crate::nn::ParamStore;
 use crate::optim::{LrSchedule, Optimizer};
 use crate::rng::Rng;
@@ -34,9 +34,18 @@ pub struct StepBuffers {
 impl StepBuffers {
     /// Buffers for `model` and batches of `layout.b` windows.
     pub fn new(model: &dyn Model, layout: BatchLayout) -> StepBuffers {
+        Self::planned(model, layout, model.workspace(layout.b))
+    }
+
+    /// As [`StepBuffers::new`] without the model's cache and scratch (data-parallel lanes
+    /// bring their own).
+    pub fn without_workspace(model: &dyn Model, layout: BatchLayout) -> StepBuffers {
+        Self::planned(model, layout, Workspace::default())
+    }
+
+    fn planned(model: &dyn Model, layout: BatchLayout, ws: Workspace) -> StepBuffers {
         let c = model.train_config();
         let out = layout.b * c.h * model.n_outputs();
-        let ws = model.workspace(layout.b);
         StepBuffers {
             batch: Batch::new(layout),
             stats: ScaleStats::new(layout.b),

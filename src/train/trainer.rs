@@ -20,6 +20,7 @@
 //! initial value (bias 0, weight 1) instead of being trained; a NaN training loss is an error
 //! naming the model and the step (NeuralForecast raises "Loss is NaN").
 
+use super::data_parallel::{train_step_parallel, Lanes};
 use super::step::{train_step, StepBuffers, StepState};
 use super::validation::{point_channel, Validator};
 use crate::data::batch::BatchLayout;
@@ -156,7 +157,13 @@ impl<'a> TrainPlan<'a> {
         let root = Rng::seed_from(c.random_seed);
         let sampler = Sampler::new(&self.index, c.sampler(), &root.fork(SAMPLER_STREAM))?;
         let layout = BatchLayout::for_dataset(self.ds, sampler.max_windows(), c.input_size, c.h);
-        let bufs = StepBuffers::new(model, layout);
+        let threads = crate::sched::current_threads();
+        let (bufs, lanes) = if threads > 1 {
+            let lanes = Lanes::new(model, layout.b, threads);
+            (StepBuffers::without_workspace(model, layout), Some(lanes))
+        } else {
+            (StepBuffers::new(model, layout), None)
+        };
         let scaler = TemporalScaler::new(c.scaler_type, 1 + layout.n_hist + layout.n_futr);
         let n_params = model.layout().len();
         let state = StepState {
@@ -182,6 +189,7 @@ impl<'a> TrainPlan<'a> {
             ds: self.ds,
             sampler,
             bufs,
+            lanes,
             scaler,
             state,
             validator,
@@ -196,6 +204,8 @@ pub struct Trainer<'p> {
     ds: &'p Dataset,
     sampler: Sampler<'p>,
     bufs: StepBuffers,
+    /// Data-parallel shards, when the trainer was built with more than one thread.
+    lanes: Option<Lanes>,
     scaler: TemporalScaler,
     state: StepState,
     validator: Option<Validator>,
@@ -222,15 +232,37 @@ impl Trainer<'_> {
             "param store layout"
         );
         self.sampler.next_batch(&mut self.bufs.windows);
-        train_step(
-            self.k,
-            self.model,
-            store,
-            self.ds,
-            &mut self.scaler,
-            &mut self.bufs,
-            &mut self.state,
-        )
+        match &mut self.lanes {
+            None => train_step(
+                self.k,
+                self.model,
+                store,
+                self.ds,
+                &mut self.scaler,
+                &mut self.bufs,
+                &mut self.state,
+            ),
+            Some(lanes) => crate::sched::in_pool(|| {
+                train_step_parallel(
+                    self.k,
+                    self.model,
+                    store,
+                    self.ds,
+                    &mut self.scaler,
+                    &mut self.bufs,
+                    &mut self.state,
+                    lanes,
+                )
+            }),
+        }
+    }
+
+    /// The number of data-parallel shards a step is split into (1: not split). It is the
+    /// thread count of the pool current when the trainer was built (see
+    /// [`crate::sched::current_threads`]); a seed gives bitwise identical training for a given
+    /// count.
+    pub fn lanes(&self) -> usize {
+        self.lanes.as_ref().map_or(1, Lanes::len)
     }
 
     /// Steps taken so far.

@@ -61,6 +61,24 @@ thread_local! {
     static PACK_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
 }
 
+/// The most floats any call packs into `PACK_B` (k blocks of at most ONE_BLOCK_K when
+/// packing, NC_TARGET columns plus the widest tile's padding) and into `PACK_A`.
+const PACK_B_MAX: usize = ONE_BLOCK_K * (NC_TARGET + 64);
+const PACK_A_MAX: usize = ONE_BLOCK_K * (MC_TARGET + 16);
+
+/// Gives this thread's packing buffers the capacity of the largest call, so no later GEMM on
+/// it allocates. Capacity is address space until a call writes into it: an untouched
+/// reservation costs no memory.
+pub(crate) fn reserve_pack_buffers() {
+    for (cell, max) in [(&PACK_B, PACK_B_MAX), (&PACK_A, PACK_A_MAX)] {
+        cell.with(|c| {
+            let mut v = c.take();
+            v.reserve_exact(max.saturating_sub(v.len()));
+            c.set(v);
+        });
+    }
+}
+
 /// The product in the orientation it is computed in: C(i, j) = c[i·rs_c + j·cs_c].
 struct Problem<'a> {
     m: usize,

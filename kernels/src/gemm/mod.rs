@@ -161,6 +161,14 @@ impl GemmSpec {
     }
 }
 
+/// Reserves the calling thread's GEMM packing buffers at their largest size (address space
+/// only: pages are touched when a call packs into them), so that no later GEMM on this thread
+/// allocates. Worker threads call it once at start, which keeps data-parallel training steps
+/// allocation-free whichever worker runs which shard.
+pub fn reserve_thread_buffers() {
+    blocking::reserve_pack_buffers();
+}
+
 /// C = epilogue(alpha·op(A)·op(B) + beta·C) on tier `S` (see [`GemmSpec`] and [`Epilogue`]).
 /// Panics if the strides or slice lengths do not fit the spec.
 #[inline(always)]
