@@ -59,6 +59,7 @@ impl BlockBuffers {
         gather_with_future(ds, part, future, &mut bufs.batch);
         let rows = bufs.forward_gathered(k, model, params, &mut self.scaler, Mode::Predict);
         let n = dst.len();
+        debug_assert_eq!(n, rows * model.train_config().h * model.n_outputs());
         self.scaler.inverse(&mut bufs.y_hat[..n], &bufs.stats);
         dst.copy_from_slice(&bufs.y_hat[..n]);
     }
