@@ -180,3 +180,41 @@ fn forecasts_through_the_api_are_reproducible_on_a_pool() {
     assert_eq!(a.len(), 15);
     assert_eq!(a, run());
 }
+
+#[test]
+fn the_validation_loss_does_not_depend_on_the_thread_count() {
+    let ds = data();
+    // Groups of 2 series, chunks of 5 windows: several chunks per check.
+    let m = ModelBuilder::new("mlp", 6)
+        .input_size(12)
+        .set("hidden_size", 32usize)
+        .set("valid_batch_size", 2usize)
+        .set("inference_windows_batch_size", 5usize)
+        .loss("mqloss(level=[80])")
+        .set("valid_loss", "mase(seasonality=3)")
+        .build()
+        .unwrap();
+    let store = ParamStore::new(m.layout().clone(), 5);
+    let holdout = Holdout {
+        val_size: 12,
+        test_size: 0,
+    };
+    let on = |threads: usize| {
+        Pool::new(threads).unwrap().install(|| {
+            let plan = TrainPlan::new(m.as_ref(), &ds, holdout).unwrap();
+            let mut t = plan.trainer().unwrap();
+            (t.validate(&store).unwrap(), t.validate(&store).unwrap())
+        })
+    };
+    let (one, again) = on(1);
+    assert!(one.is_finite() && one > 0.0);
+    assert_eq!(one.to_bits(), again.to_bits());
+    for threads in [2, 3, 8] {
+        let (a, b) = on(threads);
+        assert_eq!(
+            (a.to_bits(), b.to_bits()),
+            (one.to_bits(), one.to_bits()),
+            "{threads} threads"
+        );
+    }
+}

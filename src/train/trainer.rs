@@ -273,7 +273,7 @@ impl Trainer<'_> {
     /// The validation loss of the current weights (`None` without validation).
     pub fn validate(&mut self, store: &ParamStore) -> Option<f32> {
         let v = self.validator.as_mut()?;
-        Some(v.loss(self.k, self.model, &store.values, self.ds, &mut self.scaler))
+        Some(v.loss(self.k, self.model, &store.values, self.ds))
     }
 
     /// Runs `max_steps` steps with validation and early stopping; calls `progress` after
