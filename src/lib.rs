@@ -28,6 +28,7 @@ pub mod nn;
 pub mod optim;
 pub mod rng;
 pub mod sched;
+pub(crate) mod suggest;
 pub mod tensor;
 pub mod train;
 pub mod workloads;
