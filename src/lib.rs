@@ -64,6 +64,9 @@
 //! - [`io`]: JSON, model files, SVG plots. [`monitoring`]: time and peak memory of a stretch
 //!   of code. [`rng`]: the seeded generator. [`workloads`]: the benchmark workloads.
 //! - [`cli`]: the `neuro-divergent` command (`forecast`, `fit`, `predict`, `eval`, `info`, ...).
+//!
+//! Coming from Python? `docs/migrating-from-neuralforecast.md` puts each NeuralForecast call
+//! next to ours.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -88,3 +91,8 @@ pub use error::{Error, ErrorKind, Result};
 
 pub use nd_kernels as kernels;
 
+/// The Rust snippets of `docs/migrating-from-neuralforecast.md`, compiled and run as doctests so
+/// that the guide cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating-from-neuralforecast.md")]
+pub struct MigrationGuide;
