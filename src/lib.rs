@@ -68,6 +68,7 @@
 //! Coming from Python? `docs/migrating-from-neuralforecast.md` puts each NeuralForecast call
 //! next to ours.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod cli;
 pub mod data;
