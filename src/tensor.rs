@@ -78,22 +78,27 @@ impl Tensor {
         }
     }
 
+    /// The shape (dimensions and element count).
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         self.shape.dims()
     }
 
+    /// The number of dimensions.
     pub fn rank(&self) -> usize {
         self.shape.rank()
     }
 
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
+    /// Whether the tensor has no elements (some dimension is 0).
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
@@ -103,14 +108,17 @@ impl Tensor {
         &self.data
     }
 
+    /// The elements, row-major, for writing.
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         &mut self.data
     }
 
+    /// A borrowed view of the whole tensor.
     pub fn view(&self) -> TensorView<'_> {
         TensorView::from_parts(self.shape, &self.data)
     }
 
+    /// A mutable borrowed view of the whole tensor.
     pub fn view_mut(&mut self) -> TensorViewMut<'_> {
         TensorViewMut::from_parts(self.shape, &mut self.data)
     }

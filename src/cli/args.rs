@@ -1,5 +1,9 @@
 //! A small hand-written argument parser: flags, `--name value` / `--name=value` options and
 //! positional words, with errors that name the offending argument.
+//!
+//! A command hands its help text to [`Args::options_from`]; the options listed there are the
+//! candidates for "did you mean `--model`?" when an option is unknown, so the suggestions can
+//! never name an option the help does not document.
 
 use std::fmt;
 
@@ -34,6 +38,8 @@ pub struct Args<'a> {
     rest: &'a [String],
     /// The command these arguments belong to, e.g. `neuro-divergent bench kernels`.
     command: &'a str,
+    /// The long options the command's help lists, without dashes (for suggestions).
+    options: Vec<String>,
 }
 
 /// One parsed argument.
@@ -49,7 +55,18 @@ pub enum Arg<'a> {
 
 impl<'a> Args<'a> {
     pub fn new(rest: &'a [String], command: &'a str) -> Args<'a> {
-        Args { rest, command }
+        Args {
+            rest,
+            command,
+            options: Vec::new(),
+        }
+    }
+
+    /// Takes the command's long options from its help text: the first `--name` of every line
+    /// that starts (after indentation) with `-`.
+    pub fn options_from(mut self, help: &str) -> Args<'a> {
+        self.options = help_options(help);
+        self
     }
 
     /// The help command to point at in errors.
@@ -77,7 +94,16 @@ impl<'a> Args<'a> {
             }));
         }
         if arg.starts_with('-') && arg.len() > 1 {
-            return Err(self.error(format!("unknown option `{arg}` for `{}`", self.command)));
+            // `-model` for `--model`: a single dash is a common slip.
+            let hint =
+                match crate::suggest::closest(&arg[1..], self.options.iter().map(String::as_str)) {
+                    Some(option) => format!("; did you mean `--{option}`?"),
+                    None => String::new(),
+                };
+            return Err(self.error(format!(
+                "unknown option `{arg}` for `{}`{hint}",
+                self.command
+            )));
         }
         Ok(Some(Arg::Word(arg)))
     }
@@ -111,9 +137,16 @@ impl<'a> Args<'a> {
         UsageError::new(message, self.help_hint())
     }
 
-    /// The error for an option this command does not know.
+    /// The error for an option this command does not know, with the closest listed option.
     pub fn unknown_option(&self, name: &str) -> UsageError {
-        self.error(format!("unknown option `--{name}` for `{}`", self.command))
+        let hint = match crate::suggest::closest(name, self.options.iter().map(String::as_str)) {
+            Some(option) => format!("; did you mean `--{option}`?"),
+            None => String::new(),
+        };
+        self.error(format!(
+            "unknown option `--{name}` for `{}`{hint}",
+            self.command
+        ))
     }
 
     /// The error for a positional word this command does not expect.
@@ -123,6 +156,22 @@ impl<'a> Args<'a> {
             self.command
         ))
     }
+}
+
+/// The long options a help text lists (see [`Args::options_from`]), in order, without dashes.
+pub fn help_options(help: &str) -> Vec<String> {
+    help.lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('-'))
+        .filter_map(|line| {
+            let start = line.find("--")? + 2;
+            let name: String = line[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -166,5 +215,19 @@ mod tests {
         let err = Args::new(&raw, "cmd").next_arg().unwrap_err();
         assert!(err.message.contains("`-x`"), "{err}");
         assert_eq!(err.help_hint, "cmd --help");
+    }
+
+    #[test]
+    fn unknown_options_suggest_the_closest_listed_one() {
+        let help = "Usage: cmd\n\nOptions:\n  -h, --help   Help\n      --model NAME  The model\n                    (see --modle-notes)\n      --max-steps N  Steps\n";
+        assert_eq!(help_options(help), ["help", "model", "max-steps"]);
+        let raw = strings(&[]);
+        let args = Args::new(&raw, "cmd").options_from(help);
+        let err = args.unknown_option("modle");
+        assert!(err.message.ends_with("did you mean `--model`?"), "{err}");
+        let err = args.unknown_option("max-step");
+        assert!(err.message.contains("`--max-steps`"), "{err}");
+        let err = args.unknown_option("frobnicate");
+        assert!(!err.message.contains("did you mean"), "{err}");
     }
 }

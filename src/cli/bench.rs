@@ -35,13 +35,13 @@ Usage: neuro-divergent bench kernels [OPTIONS]
 
 Options:
   --isa NAME   The tier to measure: scalar, sse2, avx, avx2, avx512, neon, or `all` for every
-               tier this CPU supports (default: the active tier, see NEURO_DIVERGENT_ISA)
+               tier this CPU supports [default: the active tier, see NEURO_DIVERGENT_ISA]
   --json       Print one JSON object instead of tables: {\"isa\", \"timing\", \"machine\",
                \"peak_gflops\", \"peak_kind\", \"sgemm\": [{\"m\", \"n\", \"k\", \"gflops\",
                \"fraction_of_peak\", \"runs\"}], \"elementwise\": [{\"kernel\", \"n\",
                \"gelem_per_s\", \"runs\"}]}; with --isa all: {\"machine\", \"timing\",
                \"results\": [one such object per tier]}
-  --rounds N   Measure everything N times (default 3; 1 with --quick), keeping the best
+  --rounds N   Measure everything N times, keeping the best [default: 3; 1 with --quick]
   --quick      ~0.03 s per item and 1 round instead of ~0.3 s and 3 (noisier figures)
   -h, --help   Print this help
 ";
@@ -64,7 +64,7 @@ struct KernelsOptions {
 
 /// `bench ...`: the benchmark word, then its options.
 pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), UsageError> {
-    let mut args = Args::new(argv, "neuro-divergent bench");
+    let mut args = Args::new(argv, "neuro-divergent bench").options_from(HELP);
     match args.next_arg()? {
         Some(Arg::Help) => {
             out.push_str(HELP);
@@ -79,7 +79,8 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
         },
         Some(Arg::Word("models")) => super::model_bench::run(&argv[1..], out, err),
         Some(Arg::Word(other)) => Err(args.error(format!(
-            "unknown benchmark `{other}` (benchmarks: kernels, models)"
+            "unknown benchmark `{other}` (benchmarks: kernels, models){}",
+            crate::suggest::hint(other, ["kernels", "models"])
         ))),
         Some(Arg::Long(name, _)) => Err(args.unknown_option(name)),
         None => {
@@ -90,7 +91,7 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
 
 /// The options of `bench kernels`, or `None` when help was asked for.
 fn parse_kernels(argv: &[String]) -> Result<Option<KernelsOptions>, UsageError> {
-    let mut args = Args::new(argv, "neuro-divergent bench kernels");
+    let mut args = Args::new(argv, "neuro-divergent bench kernels").options_from(KERNELS_HELP);
     let mut options = KernelsOptions {
         tiers: Tiers::Active,
         json: false,
@@ -106,11 +107,13 @@ fn parse_kernels(argv: &[String]) -> Result<Option<KernelsOptions>, UsageError> 
                     Tiers::All
                 } else {
                     let requested = Isa::from_name(name).ok_or_else(|| {
+                        let names = ["scalar", "sse2", "avx", "avx2", "avx512", "neon", "all"];
                         args.error(format!(
-                            "--isa: {}",
+                            "--isa: {}{}",
                             isa::IsaError::Unknown {
                                 requested: name.to_string()
-                            }
+                            },
+                            crate::suggest::hint(name, names)
                         ))
                     })?;
                     let usable =

@@ -45,9 +45,9 @@ always evaluated as the baseline row.
 Usage: neuro-divergent eval --train FILE --test FILE [--models LIST] [OPTIONS]
 
 Options:
-      --train FILE         Training data (long format: unique_id, ds, y)
-      --test FILE          The actual values after each training series: the same series, the
-                           same number of rows each (that number is the horizon)
+      --train FILE         Training data (long format: unique_id, ds, y) (required)
+      --test FILE          The actual values after each training series (required): the same
+                           series, the same number of rows each (that number is the horizon)
       --models LIST        Comma-separated models [default: every model: {}]
       --season P           Season length for MASE and SeasonalNaive [default: by frequency:
                            12 monthly, 4 quarterly, 7 daily, 24 hourly, 52 weekly, else 1]
@@ -55,6 +55,10 @@ Options:
                            \"mase\", \"fit_seconds\", \"predict_seconds\", \"class\",
                            \"hyperparams\" (every resolved value)}}, ...], ...}}
       --freq FREQ          Frequency [default: inferred]
+      --local-scaler-type TYPE
+                           Scale each series before training and invert the forecasts
+                           (local_scaler_type): standard, robust, robust-iqr, minmax, boxcox
+                           [default: none]
       --id-col NAME        Series id column [default: unique_id]
       --time-col NAME      Timestamp column [default: ds]
       --target-col NAME    Target column [default: y]
@@ -71,7 +75,7 @@ Metrics (utilsforecast's definitions, per series then averaged over series):
 CLI defaults per model (input_size in horizons; overridden by the options above):
 {defaults_text}",
         super::forecast::model_list(),
-        options_help(false)
+        options_help(false, "every model, as --models")
     )
 }
 
@@ -101,7 +105,7 @@ struct Split {
 
 /// Runs `eval` on `argv` (after the command word).
 pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
-    let mut args = Args::new(argv, "neuro-divergent eval");
+    let mut args = Args::new(argv, "neuro-divergent eval").options_from(&help());
     let mut req = TrainArgs::default();
     let (mut train, mut test, mut season, mut as_json) = (None, None, None, false);
     while let Some(arg) = args.next_arg()? {
@@ -165,8 +169,9 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
         let alias = model.alias().to_string();
         let config = Some((model.class_name(), model.hyperparams().to_json()));
         let point = point_column(&*model);
-        let mut nf =
-            NeuralForecast::new(vec![model], split.train.freq).with_roles(req.roles.clone());
+        let mut nf = NeuralForecast::new(vec![model], split.train.freq)
+            .with_roles(req.roles.clone())
+            .with_local_scaler(req.local_scaler);
         let t0 = Instant::now();
         fit(&mut nf, &train_frame, None, req.quiet, err)?;
         let fit_seconds = t0.elapsed().as_secs_f64();

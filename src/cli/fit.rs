@@ -24,7 +24,11 @@ Options:
       --save FILE          The model file to write (required)
       --input PATH         CSV file, or - for standard input [default: embedded AirPassengers]
       --freq FREQ          Frequency [default: inferred]
-      --static PATH        Static exogenous values: one row per series
+      --static PATH        Static exogenous values: one row per series [default: none]
+      --local-scaler-type TYPE
+                           Scale each series before training and invert the forecasts
+                           (local_scaler_type): standard, robust, robust-iqr, minmax, boxcox
+                           [default: none]
       --id-col NAME        Series id column [default: unique_id]
       --time-col NAME      Timestamp column [default: ds]
       --target-col NAME    Target column [default: y]
@@ -34,7 +38,7 @@ Options:
 {}
 Prints one line per model: steps, last training loss, seconds.
 ",
-        options_help(true)
+        options_help(true, super::forecast::default_model())
     )
 }
 
@@ -50,7 +54,7 @@ pub fn load(path: &str) -> Result<NeuralForecast, Error> {
 
 /// Runs `fit` on `argv` (after the command word).
 pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
-    let mut args = Args::new(argv, "neuro-divergent fit");
+    let mut args = Args::new(argv, "neuro-divergent fit").options_from(&help());
     let mut req = TrainArgs::default();
     let mut path = None;
     while let Some(arg) = args.next_arg()? {

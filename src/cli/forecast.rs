@@ -13,6 +13,7 @@
 use std::io::Write;
 
 use crate::data::csv::CsvOptions;
+use crate::data::scalers::LocalScalerKind;
 use crate::data::{ColumnRoles, Dataset, DatasetOptions, Frame, Freq};
 use crate::error::Error;
 use crate::forecast::{FitOptions, FitReport, NeuralForecast, Progress};
@@ -39,7 +40,13 @@ Data options:
       --freq FREQ          Frequency (pandas alias: MS, D, h, 30min, ... or an integer step)
                            [default: inferred]
       --static PATH        Static exogenous values: one row per series (for stat_exog_list)
+                           [default: none]
       --futr PATH          Future values of the futr_exog_list columns, H rows per series
+                           [default: none; needed when a model has a futr_exog_list]
+      --local-scaler-type TYPE
+                           Scale each series before training and invert the forecasts
+                           (local_scaler_type): standard, robust, robust-iqr, minmax, boxcox
+                           [default: none]
       --id-col NAME        Series id column [default: unique_id]
       --time-col NAME      Timestamp column [default: ds]
       --target-col NAME    Target column [default: y]
@@ -47,10 +54,12 @@ Data options:
 {}
 Output options:
       --output PATH        Write the forecast as CSV to PATH (- for standard output) instead
-                           of printing the table
+                           of printing the table [default: print the table]
       --plot FILE.svg      Plot history and forecasts (intervals when the loss gives them:
                            e.g. --loss 'mqloss(level=[80,90])'); first {} series
+                           [default: no plot]
       --save FILE          Save the fitted models to a model file (see `predict`)
+                           [default: not saved]
       --quiet              No progress bar and no notes on stderr
   -h, --help               Print this help
 
@@ -59,7 +68,7 @@ The default model is mlp; CLI defaults per model (input size, steps, scaler) are
 `neuro-divergent eval --help`. A progress bar is drawn on stderr while training when stderr
 is a terminal. Exit codes: 0 success, 2 usage mistake, 1 bad input data or output failure.
 ",
-        options_help(true),
+        options_help(true, default_model()),
         output::PLOT_MAX_SERIES,
         model_list()
     )
@@ -92,6 +101,8 @@ pub struct TrainArgs {
     pub freq: Option<Freq>,
     /// `--static`.
     pub static_path: Option<String>,
+    /// `--local-scaler-type` (NeuralForecast's `local_scaler_type`; `None`: no scaling).
+    pub local_scaler: Option<LocalScalerKind>,
     /// Id, time and target column names.
     pub roles: ColumnRoles,
     /// The model options.
@@ -114,6 +125,14 @@ impl TrainArgs {
             "freq" => {
                 let value = args.value(name, inline)?;
                 self.freq = Some(Freq::parse(value).map_err(|e| args.error(e.to_string()))?);
+            }
+            "local-scaler-type" => {
+                let value = args.value(name, inline)?;
+                let kind = LocalScalerKind::parse(value).map_err(|e| {
+                    let names = LocalScalerKind::ALL.map(LocalScalerKind::name);
+                    args.error(format!("{e}{}", crate::suggest::hint(value, names)))
+                })?;
+                self.local_scaler = Some(kind);
             }
             "id-col" => self.roles.id_col = args.value(name, inline)?.to_string(),
             "time-col" => self.roles.time_col = args.value(name, inline)?.to_string(),
@@ -151,6 +170,16 @@ pub fn read_frame(path: Option<&str>, csv: &CsvOptions) -> Result<Frame, Error> 
     }
 }
 
+/// Reads a static exogenous file (`--static`): one row per series, keyed by the id column, with
+/// no time column.
+pub fn read_static(path: &str, csv: &CsvOptions) -> Result<Frame, Error> {
+    let options = CsvOptions {
+        require_id_and_time: false,
+        ..csv.clone()
+    };
+    read_frame(Some(path), &options)
+}
+
 /// Reads the training data, checks it, and builds the (unfitted) models:
 /// (NeuralForecast, training frame, static frame).
 pub fn prepare(
@@ -179,10 +208,12 @@ pub fn prepare(
         .build(&names, h)
         .map_err(|e| UsageError::new(e.to_string(), hint))?;
     let static_df = match &req.static_path {
-        Some(p) => Some(read_frame(Some(p), csv)?),
+        Some(p) => Some(read_static(p, csv)?),
         None => None,
     };
-    let nf = NeuralForecast::new(models, data.freq).with_roles(req.roles.clone());
+    let nf = NeuralForecast::new(models, data.freq)
+        .with_roles(req.roles.clone())
+        .with_local_scaler(req.local_scaler);
     Ok((nf, frame, static_df))
 }
 
@@ -316,7 +347,7 @@ impl OutputArgs {
 
 /// Runs `forecast` on `argv` (after the command word).
 pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
-    let mut args = Args::new(argv, "neuro-divergent forecast");
+    let mut args = Args::new(argv, "neuro-divergent forecast").options_from(&help());
     let mut req = TrainArgs::default();
     let mut outputs = OutputArgs::default();
     let mut save = None;

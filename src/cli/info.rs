@@ -18,7 +18,7 @@ The active tier is the best one this CPU supports, capped by NEURO_DIVERGENT_ISA
 ";
 
 pub fn run(argv: &[String], out: &mut String) -> Result<(), UsageError> {
-    let mut args = Args::new(argv, "neuro-divergent info");
+    let mut args = Args::new(argv, "neuro-divergent info").options_from(HELP);
     if let Some(arg) = args.next_arg()? {
         return match arg {
             Arg::Help => {

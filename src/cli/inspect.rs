@@ -25,7 +25,7 @@ Options:
       --target-col NAME  Target column [default: y]
       --delimiter D      Field separator: a character, or tab [default: ,]
       --freq FREQ        Check against this frequency (pandas alias: D, h, 30min, MS, ...,
-                         or an integer step) instead of inferring it
+                         or an integer step) instead of inferring it [default: inferred]
       --sort             Sort each series' rows by time instead of rejecting unsorted rows
       --fill-gaps        Insert missing timestamps (counted as missing) instead of rejecting gaps
       --json             One JSON object instead of the table
@@ -68,7 +68,7 @@ pub fn run(argv: &[String], out: &mut String) -> Result<(), Failure> {
 }
 
 fn parse_args(argv: &[String], out: &mut String) -> Result<Option<Request>, UsageError> {
-    let mut args = Args::new(argv, "neuro-divergent inspect");
+    let mut args = Args::new(argv, "neuro-divergent inspect").options_from(HELP);
     let mut file = None;
     let mut roles = ColumnRoles::default();
     let mut delimiter = b',';

@@ -40,6 +40,7 @@ pub enum Elementwise {
 }
 
 impl Elementwise {
+    /// Every kernel, in the order reports list them.
     pub const ALL: [Elementwise; 4] = [
         Elementwise::Exp,
         Elementwise::Tanh,
@@ -47,6 +48,7 @@ impl Elementwise {
         Elementwise::Axpy,
     ];
 
+    /// The name reports and `--json` use.
     pub fn name(self) -> &'static str {
         match self {
             Elementwise::Exp => "exp",
@@ -92,9 +94,13 @@ pub fn fill_uniform(buf: &mut [f32], seed: u64, lo: f32, hi: f32) {
 
 /// The inputs of one sgemm benchmark: A (m, k), B (k, n), C (m, n), all row-major, packed.
 pub struct SgemmInputs {
+    /// m, n, k, with the packed leading dimensions.
     pub spec: GemmSpec,
+    /// A (m, k), row-major.
     pub a: Vec<f32>,
+    /// B (k, n), row-major.
     pub b: Vec<f32>,
+    /// C (m, n), row-major; overwritten by each run.
     pub c: Vec<f32>,
 }
 
@@ -127,12 +133,16 @@ impl SgemmInputs {
 
 /// The inputs of one elementwise benchmark: x (n) and y (n).
 pub struct ElementwiseInputs {
+    /// Which kernel.
     pub kernel: Elementwise,
+    /// The input, drawn from the kernel's input range.
     pub x: Vec<f32>,
+    /// The output (also an input for axpy).
     pub y: Vec<f32>,
 }
 
 impl ElementwiseInputs {
+    /// Inputs of `n` elements for `kernel`, with fixed seeds.
     pub fn new(kernel: Elementwise, n: usize) -> ElementwiseInputs {
         let (lo, hi) = kernel.input_range();
         let mut x = vec![0.0; n];
@@ -142,6 +152,7 @@ impl ElementwiseInputs {
         ElementwiseInputs { kernel, x, y }
     }
 
+    /// One call of the kernel with `k`.
     pub fn run(&mut self, k: &Kernels) {
         self.kernel.run(k, &self.x, &mut self.y);
     }
@@ -156,7 +167,9 @@ pub struct BenchConfig {
     pub min_runs: usize,
     /// Time spent measuring the peak.
     pub peak_duration: Duration,
+    /// The sgemm shapes (m, n, k) to measure.
     pub sgemm_shapes: Vec<(usize, usize, usize)>,
+    /// The element count of each elementwise benchmark.
     pub elementwise_n: usize,
     /// How many times the whole set of items is measured; each figure is the best over the
     /// rounds. Rounds spread each item's runs over time, so one burst of load from a neighbour
@@ -192,35 +205,45 @@ impl BenchConfig {
 /// One sgemm figure.
 #[derive(Clone, Debug)]
 pub struct SgemmResult {
+    /// Rows of A and C.
     pub m: usize,
+    /// Columns of B and C.
     pub n: usize,
+    /// The shared dimension.
     pub k: usize,
     /// From the best run.
     pub gflops: f64,
     /// `gflops` / the tier's measured peak.
     pub fraction_of_peak: f64,
+    /// Timed runs (over all rounds).
     pub runs: usize,
 }
 
 /// One elementwise figure.
 #[derive(Clone, Debug)]
 pub struct ElementwiseResult {
+    /// The kernel's name (see [`Elementwise::name`]).
     pub kernel: &'static str,
+    /// Elements per call.
     pub n: usize,
     /// Billions of elements per second, from the best run.
     pub gelem_per_s: f64,
+    /// Timed runs (over all rounds).
     pub runs: usize,
 }
 
 /// Every figure of one tier.
 #[derive(Clone, Debug)]
 pub struct IsaReport {
+    /// The tier measured.
     pub isa: Isa,
     /// The measured f32 peak of the tier, GFLOP/s.
     pub peak_gflops: f64,
     /// Whether the peak was measured with FMA (else multiply-then-add pairs).
     pub peak_uses_fma: bool,
+    /// One figure per shape of [`BenchConfig::sgemm_shapes`].
     pub sgemm: Vec<SgemmResult>,
+    /// One figure per kernel of [`Elementwise::ALL`].
     pub elementwise: Vec<ElementwiseResult>,
 }
 

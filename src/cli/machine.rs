@@ -15,6 +15,7 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// Reads the CPU model, architecture, OS and thread count of this machine.
     pub fn detect() -> Machine {
         Machine {
             cpu: cpu_model().unwrap_or_else(|| "unknown".to_string()),

@@ -84,6 +84,11 @@ Environment:
 Start with `neuro-divergent forecast`, then `neuro-divergent forecast --help`.
 ";
 
+/// The command words, as `--help` lists them.
+const COMMANDS: [&str; 8] = [
+    "forecast", "fit", "predict", "eval", "info", "inspect", "bench", "help",
+];
+
 /// The tier the process uses, or the usage error for an invalid `NEURO_DIVERGENT_ISA`.
 pub(crate) fn active_isa() -> Result<nd_kernels::Isa, UsageError> {
     nd_kernels::isa::active_checked().map_err(|e| {
@@ -127,7 +132,7 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
     }
     // A bad NEURO_DIVERGENT_THREADS is reported before any work, not silently replaced.
     crate::sched::configured_threads()?;
-    let mut args = Args::new(argv, "neuro-divergent");
+    let mut args = Args::new(argv, "neuro-divergent").options_from(MAIN_HELP);
     match args.next_arg()? {
         // With no command, show what there is (forecasting needs the word `forecast`).
         None | Some(Arg::Help) => out.push_str(MAIN_HELP),
@@ -146,7 +151,9 @@ fn dispatch(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<()
         Some(Arg::Word(other)) => {
             return Err(args
                 .error(format!(
-                    "unknown command `{other}` (commands: forecast, fit, predict, eval, info, inspect, bench, help)"
+                    "unknown command `{other}` (commands: {}){}",
+                    COMMANDS.join(", "),
+                    crate::suggest::hint(other, COMMANDS)
                 ))
                 .into())
         }
@@ -180,7 +187,11 @@ fn help(words: &[String], out: &mut String) -> Result<(), UsageError> {
         ["bench", "models"] => model_bench::HELP,
         _ => {
             return Err(UsageError::new(
-                format!("no help for `{}`", words.join(" ")),
+                format!(
+                    "no help for `{}`{}",
+                    words.join(" "),
+                    crate::suggest::hint(&words.join(" "), COMMANDS)
+                ),
                 "neuro-divergent --help",
             ))
         }

@@ -19,19 +19,22 @@ const HORIZON_HELP: &str = concat!(
     "                           else 12]\n",
 );
 
-/// The help text of the model options (`with_horizon`: include `--horizon`).
-pub fn options_help(with_horizon: bool) -> String {
+/// The help text of the model options (`with_horizon`: include `--horizon`; `default_models`:
+/// what runs without `--model`).
+pub fn options_help(with_horizon: bool, default_models: &str) -> String {
     format!(
         "\
 Model options:
-      --model NAME[,NAME]  Model(s) to train; repeatable
+      --model NAME[,NAME]  Model(s) to train; repeatable [default: {}]
 {}      --input-size N       Input window length [default: per model, 2-3 horizons]
       --max-steps N        Training steps [default: 300]
       --seed N             random_seed [default: 1]
       --loss SPEC          Training loss: mae, mse, huber(delta=1), mqloss(level=[80,90]), ...
+                           [default: mae]
       --set NAME=VALUE     Any hyperparameter by its NeuralForecast name (repeatable);
-                           MODEL.NAME=VALUE sets it for one model only
+                           MODEL.NAME=VALUE sets it for one model only [default: none]
 ",
+        default_models,
         if with_horizon { HORIZON_HELP } else { "" }
     )
 }

@@ -34,13 +34,13 @@ benches/python/nf_bench.py, and `cargo bench --bench comparison_benchmarks` runs
 Usage: neuro-divergent bench models [OPTIONS]
 
 Options:
-  --spec FILE    Workload spec (default: the benches/workloads.json embedded in this binary)
+  --spec FILE    Workload spec [default: the benches/workloads.json embedded in this binary]
   --json FILE    Also write the results as JSON to FILE (`-` for standard output, instead of
                  the table): {\"side\", \"version\", \"threads\", \"isa\", \"machine\",
                  \"roofline\": {\"peak_gflops\", \"bandwidth_gbs\"},
                  \"startup\": {\"process_ms_median\"},
-                 \"results\": [{\"label\", \"model\", \"suite\", \"status\", ...}]}
-  --only LABEL   Run only the entry with this label (repeatable)
+                 \"results\": [{\"label\", \"model\", \"suite\", \"status\", ...}]} [default: none]
+  --only LABEL   Run only the entry with this label (repeatable) [default: every entry]
   -h, --help     Print this help
 
 Each entry's suites run in fresh processes of this binary, with the spec's thread count.
@@ -80,7 +80,7 @@ struct Options {
 }
 
 fn parse(argv: &[String]) -> Result<Option<Options>, UsageError> {
-    let mut args = Args::new(argv, "neuro-divergent bench models");
+    let mut args = Args::new(argv, "neuro-divergent bench models").options_from(HELP);
     let mut o = Options::default();
     while let Some(arg) = args.next_arg()? {
         match arg {

@@ -22,18 +22,21 @@ Usage: neuro-divergent predict --model-file FILE [OPTIONS]
 Options:
       --model-file FILE    The model file (required)
       --input PATH         New history to forecast from (- for standard input)
+                           [default: the training data saved in the model file]
       --static PATH        Static exogenous values for --input, one row per series
+                           [default: none]
       --futr PATH          Future values of the futr_exog_list columns, H rows per series
+                           [default: none; needed when a model has a futr_exog_list]
       --output PATH        Write the forecast as CSV to PATH (- for standard output) instead
-                           of printing the table
-      --plot FILE.svg      Plot history and forecasts
+                           of printing the table [default: print the table]
+      --plot FILE.svg      Plot history and forecasts [default: no plot]
       --quiet              No notes on stderr
   -h, --help               Print this help
 ";
 
 /// Runs `predict` on `argv` (after the command word).
 pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(), Failure> {
-    let mut args = Args::new(argv, "neuro-divergent predict");
+    let mut args = Args::new(argv, "neuro-divergent predict").options_from(HELP);
     let mut outputs = OutputArgs::default();
     let mut model_file = None;
     let (mut input, mut static_path) = (None, None);
@@ -83,7 +86,7 @@ pub fn run(argv: &[String], out: &mut String, err: &mut dyn Write) -> Result<(),
         None => None,
     };
     let static_df = match &static_path {
-        Some(p) => Some(read_frame(Some(p), &csv)?),
+        Some(p) => Some(super::forecast::read_static(p, &csv)?),
         None => None,
     };
     let history = df.as_ref().map(|d| (d, static_df.as_ref()));

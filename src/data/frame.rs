@@ -110,6 +110,39 @@ impl Column {
 }
 
 /// A columnar table: named, typed columns of equal length.
+///
+/// Read from CSV ([`Frame::read_csv`] for a file, [`Frame::from_reader`] for any reader),
+/// written back with [`Frame::write_csv_file`]; `NeuralForecast` takes and returns frames.
+///
+/// ```
+/// use neuro_divergent::data::{Column, CsvOptions, Frame};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let text = "unique_id,ds,y,price\n\
+///             a,2024-01-01,10,1.5\n\
+///             a,2024-01-02,,1.5\n\
+///             b,2024-01-01,7,2\n";
+/// let df = Frame::from_reader(text.as_bytes(), "sales.csv", &CsvOptions::default())?;
+/// assert_eq!(df.len(), 3);
+/// assert_eq!(df.names(), ["unique_id", "ds", "y", "price"]);
+/// let Some(Column::Float(y)) = df.column("y") else { panic!("y is numeric") };
+/// assert!(y[1].is_nan()); // an empty field is a missing value
+/// let Some(Column::Text(ids)) = df.column("unique_id") else { panic!("ids are text") };
+/// assert_eq!(ids.dict, ["a", "b"]); // each distinct id stored once
+///
+/// // A file round trip keeps every value bit for bit.
+/// let path = std::env::temp_dir().join(format!("nd-frame-doc-{}.csv", std::process::id()));
+/// df.write_csv_file(&path, &CsvOptions::default())?;
+/// let back = Frame::read_csv(&path)?;
+/// assert_eq!(back.column("price"), df.column("price"));
+/// # std::fs::remove_file(&path).ok();
+///
+/// // Errors name the file, line and column.
+/// let bad = Frame::from_reader("unique_id,ds,y\na,2024-01-01,1\na,2024-13-01,2\n".as_bytes(),
+///                              "bad.csv", &CsvOptions::default());
+/// let message = bad.unwrap_err().to_string();
+/// assert!(message.contains("bad.csv") && message.contains("line 3"), "{message}");
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Frame {
     names: Vec<String>,

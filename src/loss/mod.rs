@@ -28,6 +28,34 @@ pub use quantile::{MqLoss, QuantileLoss};
 pub use tukey::Tukey;
 
 /// A training or validation loss.
+///
+/// Built from NeuralForecast's text form (what `ModelBuilder::loss`, `--loss` and model files
+/// use), then evaluated on flat buffers:
+///
+/// ```
+/// use neuro_divergent::loss::{Loss, LossDims, LossInputs};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// // One window (B = 1) of a 2-step horizon (H = 2) of one series (N = 1).
+/// let dims = LossDims { batch: 1, horizon: 2, series: 1 };
+/// let y = [10.0, 20.0];
+/// let y_hat = [12.0, 17.0];
+/// let mae = Loss::parse("MAE")?;
+/// assert_eq!(mae.forward(&LossInputs::new(dims, &y, &y_hat)), 2.5); // (2 + 3) / 2
+/// // A mask drops the second step, as an unavailable target would.
+/// let masked = LossInputs::new(dims, &y, &y_hat).with_mask(&[1.0, 0.0]);
+/// assert_eq!(mae.forward(&masked), 2.0);
+/// // backward adds d_loss · ∂loss/∂ŷ: sign(ŷ − y) / 2 per step.
+/// let mut grad = [0.0f32; 2];
+/// mae.backward(&LossInputs::new(dims, &y, &y_hat), 1.0, &mut grad);
+/// assert_eq!(grad, [0.5, -0.5]);
+///
+/// // Multi-output losses: Q predictions per target, named after NeuralForecast's columns.
+/// let mq = Loss::parse("MQLoss(level=[80])")?;
+/// assert_eq!(mq.outputsize_multiplier(), 3);
+/// assert_eq!(mq.output_names(), ["-median", "-lo-80", "-hi-80"]);
+/// assert_eq!(Loss::parse(&mq.spec())?, mq); // the text form round-trips
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Loss {
     /// Mean absolute error (NeuralForecast's default training loss).

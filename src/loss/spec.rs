@@ -13,6 +13,22 @@ const NAMES: &str = "MAE, MSE, RMSE, MAPE, SMAPE, MASE(seasonality=m), HuberLoss
                      TukeyLoss(c=4.685, normalize=true), QuantileLoss(q=0.5), \
                      MQLoss(level=[80, 90]) or MQLoss(quantiles=[0.1, 0.5, 0.9])";
 
+/// The names [`Loss::parse`] accepts, for suggestions.
+const LOSS_NAMES: [&str; 12] = [
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "smape",
+    "mase",
+    "huber",
+    "huberloss",
+    "tukey",
+    "tukeyloss",
+    "quantileloss",
+    "mqloss",
+];
+
 impl Loss {
     /// Reads a loss from its text form (see the module docs).
     pub fn parse(spec: &str) -> Result<Loss> {
@@ -79,7 +95,10 @@ impl Loss {
             _ => {
                 return Err(Error::config(
                     "loss",
-                    format_args!("unknown loss '{name}'; known: {NAMES}"),
+                    format_args!(
+                        "unknown loss '{name}'; known: {NAMES}{}",
+                        crate::suggest::hint(name, LOSS_NAMES)
+                    ),
                 ))
             }
         };

@@ -50,6 +50,21 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
 const MAX_PARAMS: u128 = 1 << 30;
 
 /// The DLinear model.
+///
+/// ```
+/// use neuro_divergent::models::ModelBuilder;
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let model = ModelBuilder::new("DLinear", 12)
+///     .input_size(36)
+///     .set("moving_avg_window", 5usize)
+///     .build()?;
+/// // Two linear maps from the window to the horizon: one for the trend, one for the rest.
+/// assert_eq!(model.layout().n_params(), 2 * (36 + 1) * 12);
+/// // An even moving-average window has no centre: refused, naming the parameter.
+/// let err = ModelBuilder::new("DLinear", 12).input_size(36).set("moving_avg_window", 4usize).build();
+/// assert!(err.unwrap_err().to_string().contains("moving_avg_window"));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct DLinear {
     config: TrainConfig,

@@ -338,7 +338,11 @@ impl<'a> ParamReader<'a> {
                 None => {
                     return Err(self.error(
                         name,
-                        format_args!("must be one of {}; got '{v}'", allowed.join(", ")),
+                        format_args!(
+                            "must be one of {}; got '{v}'{}",
+                            allowed.join(", "),
+                            crate::suggest::hint(&v, allowed.iter().copied())
+                        ),
                     ))
                 }
             }
@@ -478,9 +482,10 @@ impl<'a> ParamReader<'a> {
             return Err(Error::config(
                 &format!("{}.{name}", self.model),
                 format_args!(
-                    "{} has no such hyperparameter; it has: {}",
+                    "{} has no such hyperparameter; it has: {}{}",
                     self.model,
-                    known.join(", ")
+                    known.join(", "),
+                    crate::suggest::hint(name, known.iter().copied())
                 ),
             ));
         }

@@ -61,6 +61,25 @@ const MAX_PARAMS: u128 = 1 << 30;
 const MAX_LAYERS: i64 = 1024;
 
 /// The MLP model.
+///
+/// ```
+/// use neuro_divergent::models::{mlp::Mlp, Hyperparams, Model};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let hp = Hyperparams::new()
+///     .with("h", 12)
+///     .with("input_size", 24)
+///     .with("hidden_size", 64)
+///     .with("num_layers", 3)
+///     .with("hist_exog_list", vec!["promo"]);
+/// let mlp = Mlp::from_hyperparams(&hp)?;
+/// // The input vector: 24 target values, then the promo column over the same 24 steps.
+/// assert_eq!(mlp.input_width(), 24 + 24);
+/// // Three hidden layers (48 → 64 → 64 → 64) and the output layer (64 → 12), with biases.
+/// assert_eq!(mlp.layout().n_params(), 49 * 64 + 2 * 65 * 64 + 65 * 12);
+/// // Every hyperparameter not given has NeuralForecast's default.
+/// assert_eq!(mlp.train_config().max_steps, 1000);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mlp {
     config: TrainConfig,

@@ -57,6 +57,23 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
 };
 
 /// An NBEATS or NBEATSx model.
+///
+/// ```
+/// use neuro_divergent::models::{nbeats::Nbeats, Hyperparams, Model};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let hp = Hyperparams::new()
+///     .with("h", 12)
+///     .with("input_size", 36)
+///     .with("stack_types", vec!["trend", "seasonality"])
+///     .with("n_blocks", vec![2, 1])
+///     .with("mlp_units", vec![vec![64, 64]]);
+/// let model = Nbeats::from_hyperparams(&hp)?;
+/// assert_eq!(model.class_name(), "NBEATS");
+/// // Two trend blocks, then one seasonality block, each reading the 36-step window.
+/// assert_eq!(model.stack().blocks.len(), 3);
+/// assert_eq!(model.stack().d_in(), 36);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Nbeats {
     class_name: &'static str,

@@ -37,6 +37,24 @@ pub const ENTRY: ModelEntry = ModelEntry {
 };
 
 /// Builds NBEATSx from `hp` (`h` and `input_size` required; NeuralForecast's defaults else).
+///
+/// ```
+/// use neuro_divergent::models::{ModelBuilder, Model};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let model = neuro_divergent::models::nbeatsx::from_hyperparams(
+///     ModelBuilder::new("nbeatsx", 6)
+///         .input_size(12)
+///         .set("futr_exog_list", vec!["price"])
+///         .set("stat_exog_list", vec!["size"])
+///         .set("mlp_units", vec![vec![32, 32]])
+///         .hyperparams(),
+/// )?;
+/// assert_eq!(model.class_name(), "NBEATSx");
+/// // Each block reads the window, the price over window and horizon, and the static value.
+/// assert_eq!(model.stack().exog, [0, 1, 1]);
+/// assert_eq!(model.stack().d_in(), 12 + (12 + 6) + 1);
+/// # Ok(()) }
+/// ```
 pub fn from_hyperparams(hp: &Hyperparams) -> Result<Nbeats> {
     let mut r = ParamReader::new("NBEATSx", hp);
     let config = TrainConfig::read(&mut r, DEFAULTS, None)?;

@@ -90,6 +90,23 @@ const ACTIVATIONS: [&str; 7] = [
 ];
 
 /// The NHITS model.
+///
+/// ```
+/// use neuro_divergent::models::{nhits::Nhits, Hyperparams, Model};
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let hp = Hyperparams::new()
+///     .with("h", 12)
+///     .with("input_size", 24)
+///     .with("mlp_units", vec![vec![64, 64]; 3])
+///     .with("n_freq_downsample", vec![4, 2, 1]);
+/// let model = Nhits::from_hyperparams(&hp)?;
+/// // Three stacks of one block; each block's θ holds the backcast (24 values) and
+/// // 12 / n_freq_downsample knots that are interpolated to the 12-step forecast.
+/// let theta: Vec<usize> = model.blocks().iter().map(|b| b.n_theta()).collect();
+/// assert_eq!(theta, [24 + 3, 24 + 6, 24 + 12]);
+/// assert_eq!(model.alias(), "NHITS");
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Nhits {
     config: TrainConfig,

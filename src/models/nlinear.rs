@@ -37,6 +37,22 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
 };
 
 /// The NLinear model.
+///
+/// ```
+/// use neuro_divergent::models::ModelBuilder;
+/// # fn main() -> neuro_divergent::Result<()> {
+/// let model = ModelBuilder::new("nlinear", 6)
+///     .input_size(12)
+///     .loss("mqloss(quantiles=[0.1, 0.5, 0.9])")
+///     .build()?;
+/// // One linear map from the window to three quantiles of each of the 6 steps.
+/// assert_eq!(model.n_outputs(), 3);
+/// assert_eq!(model.layout().n_params(), (12 + 1) * 6 * 3);
+/// // NLinear reads no exogenous inputs, as NeuralForecast's: a list is refused.
+/// let err = ModelBuilder::new("nlinear", 6).input_size(12).set("hist_exog_list", vec!["x"]).build();
+/// assert!(err.is_err());
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct NLinear {
     config: TrainConfig,

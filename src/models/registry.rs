@@ -33,9 +33,18 @@ pub fn entry(name: &str) -> Result<&'static ModelEntry> {
         .find(|e| e.name.eq_ignore_ascii_case(name) || e.class_name.eq_ignore_ascii_case(name))
         .ok_or_else(|| {
             let known: Vec<&str> = MODELS.iter().map(|e| e.name).collect();
+            // Suggest in the user's style: `MPL` → `MLP`, `nhist` → `nhits`.
+            let lower = name == name.to_ascii_lowercase();
+            let styled = MODELS
+                .iter()
+                .map(|e| if lower { e.name } else { e.class_name });
             Error::config(
                 "model",
-                format_args!("unknown model '{name}'; known: {}", known.join(", ")),
+                format_args!(
+                    "unknown model '{name}'; known: {}{}",
+                    known.join(", "),
+                    crate::suggest::hint(name, styled)
+                ),
             )
         })
 }

@@ -130,15 +130,38 @@ impl fmt::Debug for Shape {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShapeError {
     /// More than [`MAX_DIMS`] dimensions.
-    TooManyDims { dims: Vec<usize> },
+    TooManyDims {
+        /// The dimensions asked for.
+        dims: Vec<usize>,
+    },
     /// The element count does not fit in `usize`.
-    Overflow { dims: Vec<usize> },
+    Overflow {
+        /// The dimensions asked for.
+        dims: Vec<usize>,
+    },
     /// A buffer of `len` elements cannot hold `shape`.
-    Length { shape: Shape, len: usize },
+    Length {
+        /// The shape asked for.
+        shape: Shape,
+        /// The buffer's element count.
+        len: usize,
+    },
     /// Reshaping changes the element count.
-    Reshape { from: Shape, to: Shape },
+    Reshape {
+        /// The shape of the tensor.
+        from: Shape,
+        /// The shape asked for.
+        to: Shape,
+    },
     /// C = A·B needs A (m, k), B (k, n) and C (m, n).
-    Matmul { a: Shape, b: Shape, c: Shape },
+    Matmul {
+        /// The left operand's shape.
+        a: Shape,
+        /// The right operand's shape.
+        b: Shape,
+        /// The output's shape.
+        c: Shape,
+    },
 }
 
 impl fmt::Display for ShapeError {

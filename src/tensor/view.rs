@@ -76,10 +76,12 @@ impl<'a> TensorView<'a> {
         TensorView { shape, data }
     }
 
+    /// The shape of the viewed elements.
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         self.shape.dims()
     }
@@ -89,6 +91,7 @@ impl<'a> TensorView<'a> {
         self.data.len()
     }
 
+    /// Whether the view has no elements.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
@@ -179,26 +182,32 @@ impl<'a> TensorViewMut<'a> {
         TensorViewMut { shape, data }
     }
 
+    /// The shape of the viewed elements.
     pub fn shape(&self) -> Shape {
         self.shape
     }
 
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         self.shape.dims()
     }
 
+    /// The number of elements.
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
+    /// Whether the view has no elements.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
+    /// The elements, row-major.
     pub fn as_slice(&self) -> &[f32] {
         self.data
     }
 
+    /// The elements, row-major, for writing.
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         self.data
     }
