@@ -35,3 +35,9 @@ pub mod workloads;
 pub use error::{Error, ErrorKind, Result};
 
 pub use nd_kernels as kernels;
+
+/// The README's Rust code blocks, run as doctests by `cargo test` so that its quickstart
+/// cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
