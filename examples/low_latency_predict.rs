@@ -19,7 +19,7 @@
 //! Both run on the calling thread: single-series prediction never starts worker threads. Run
 //! it on an otherwise idle machine; the spread (p99, max) shows the noise of the machine.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use neuro_divergent::data::embedded::air_passengers;
@@ -33,7 +33,7 @@ type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 const WARM_UP: usize = 50;
 
 /// Fits a small MLP on AirPassengers and saves it to `path`.
-fn make_model_file(path: &PathBuf) -> BoxResult<()> {
+fn make_model_file(path: &Path) -> BoxResult<()> {
     let h = 12;
     let mlp = ModelBuilder::new("mlp", h)
         .input_size(3 * h)
@@ -103,8 +103,9 @@ fn main() -> BoxResult<()> {
         models.join(", ")
     );
 
-    // The request of `predict_on`: the most recent input window of the first saved series
-    // (predict_on reads only a series' last input_size points; more history changes nothing).
+    // The request of `predict_on`: the most recent input window of the first saved series.
+    // The models read only a series' last input_size points; a local scaler (if the file has
+    // one) would be fitted on this window alone.
     let window = match recent_window(&nf)? {
         Some(w) => w,
         None => return Err("the model file holds no training data to take a window from".into()),
