@@ -97,3 +97,9 @@ pub use nd_kernels as kernels;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/migrating-from-neuralforecast.md")]
 pub struct MigrationGuide;
+
+/// The README's Rust code blocks, run as doctests by `cargo test` so that its quickstart
+/// cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -26,7 +26,7 @@ pub struct Kernels {
     pub isa: Isa,
 
     // ---- level 1 --------------------------------------------------------------------------
-    /// Σ a[i]·b[i]. Panics if the lengths differ.
+    /// `Σ a[i]·b[i]`. Panics if the lengths differ.
     pub dot: fn(a: &[f32], b: &[f32]) -> f32,
     /// y += alpha·x. Panics if the lengths differ.
     pub axpy: fn(alpha: f32, x: &[f32], y: &mut [f32]),
@@ -48,16 +48,16 @@ pub struct Kernels {
     pub mul_assign: fn(y: &mut [f32], x: &[f32]),
     /// y /= x.
     pub div_assign: fn(y: &mut [f32], x: &[f32]),
-    /// Σ x[i] (0 for an empty slice).
+    /// `Σ x[i]` (0 for an empty slice).
     pub sum: fn(x: &[f32]) -> f32,
-    /// Σ x[i]² (0 for an empty slice).
+    /// `Σ x[i]²` (0 for an empty slice).
     pub sum_sq: fn(x: &[f32]) -> f32,
     /// The largest element; NaN if any element is NaN; −∞ for an empty slice.
     pub max: fn(x: &[f32]) -> f32,
     /// The index of the first NaN if there is one, else of the first largest element;
     /// `None` for an empty slice.
     pub argmax: fn(x: &[f32]) -> Option<usize>,
-    /// out[j] += Σ_r x[r·cols + j] for x (rows, cols) and out (cols): column sums, as a bias
+    /// `out[j] += Σ_r x[r·cols + j]` for x (rows, cols) and out (cols): column sums, as a bias
     /// gradient. Each column gets its rows added in row order, so every tier returns the
     /// reference's bits. Panics if `out.len() != cols` or `x.len()` is not a multiple of it.
     pub col_sum_acc: fn(x: &[f32], cols: usize, out: &mut [f32]),
@@ -71,9 +71,9 @@ pub struct Kernels {
     /// cheapest from y).
     pub act_backward: fn(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]),
     /// PReLU over x viewed as (outer, C, inner) with C = slopes.len():
-    /// y = x if x > 0 else slopes[c]·x.
+    /// `y = x if x > 0 else slopes[c]·x`.
     pub prelu_forward: fn(x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]),
-    /// dx += dy·(1 if x > 0 else slope); dslopes[c] += Σ dy·x over x ≤ 0 in channel c.
+    /// `dx += dy·(1 if x > 0 else slope)`; `dslopes[c] += Σ dy·x` over x ≤ 0 in channel c.
     pub prelu_backward: fn(
         x: &[f32],
         slopes: &[f32],

@@ -20,8 +20,8 @@
 //! Fixed activations are fused into their Linear (ReLU in the GEMM epilogue, the others from the
 //! cached pre-activation); PReLU runs as its own layer on the Linear's output.
 //!
-//! Cache per forward, rows R (widths w_j = u[j][1]):
-//! `a0` (R, u[0][0]), then per hidden layer j: the Linear's own cache, the PReLU input
+//! Cache per forward, rows R (widths w_j = `u[j][1]`):
+//! `a0` (R, `u[0][0]`), then per hidden layer j: the Linear's own cache, the PReLU input
 //! (R, w_j) when the activation is PReLU, the activation output (R, w_j), and when dropout is
 //! active its mask (R, w_j) and output (R, w_j).
 

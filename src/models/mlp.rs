@@ -16,7 +16,7 @@
 //! onto the [`ParamStore`](crate::nn::ParamStore) one to one.
 //!
 //! Each hidden layer is one GEMM with bias and ReLU fused into its epilogue, in training too:
-//! ReLU's derivative [z > 0] equals [relu(z) > 0], so backward reads it from the output x_i and
+//! ReLU's derivative `[z > 0]` equals `[relu(z) > 0]`, so backward reads it from the output x_i and
 //! the pre-activation z_i need not be kept.
 //!
 //! Cache (kept for backward): x0 (B, D0), then x_i (B, D) per hidden layer.

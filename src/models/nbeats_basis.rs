@@ -19,7 +19,7 @@
 //! * trend, `n = n_basis + 1` functions on a grid of `len` points (`x` = numpy's
 //!   `linspace(a, b, len)`: `a + i·(b − a)/(len − 1)`, the last point exactly `b`):
 //!   `polynomial` (i/len)^p; `legendre` and `chebyshev` P_p(x), T_p(x) on linspace(−1, 1);
-//!   `changepoint` max(0, x − c_j) with c = linspace(0, 1, n + 1)[1:]; `piecewise_linear` hat
+//!   `changepoint` max(0, x − c_j) with `c = linspace(0, 1, n + 1)[1:]`; `piecewise_linear` hat
 //!   functions on the knots linspace(0, 1, n + 1) whose first column is zero (NeuralForecast's
 //!   loop starts at 1); `linear_hat` max(0, 1 − |x − c_j|·(n − 1)) with c = linspace(0, 1, n);
 //!   `spline` the n cubic B-splines on the knots [0, 0, 0, linspace(0, 1, n − 2), 1, 1, 1]

@@ -5,7 +5,7 @@
 //! series (PyTorch's `nn.Conv1d` wants (B, C, T); NeuralForecast permutes around it, we need
 //! not). The weight is stored (C_out, C_in, K) exactly as PyTorch's, so weights load unchanged.
 //!
-//!   y[b, t, o] = act(bias[o] + Σ_j Σ_c W[o, c, j] · x[b, t·stride + j·dilation − pad_left, c])
+//!   `y[b, t, o] = act(bias[o] + Σ_j Σ_c W[o, c, j] · x[b, t·stride + j·dilation − pad_left, c])`
 //!
 //! with x = 0 outside [0, T), and T_out = ⌊(T + pad_left + pad_right − dilation·(K−1) − 1) /
 //! stride⌋ + 1. NeuralForecast's `CausalConv1d` (TCN) is PyTorch's conv with padding

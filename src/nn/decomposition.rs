@@ -2,14 +2,14 @@
 //! trend and residual.
 //!
 //! NeuralForecast's `MovingAvg` replicates the first and last values (K − 1)/2 times at each
-//! end, then runs `AvgPool1d(K, stride=1)`: trend[t] = (1/K)·Σ_{j=−p..p} x[clamp(t + j)] with
+//! end, then runs `AvgPool1d(K, stride=1)`: `trend[t] = (1/K)·Σ_{j=−p..p} x[clamp(t + j)]` with
 //! p = (K − 1)/2, summed in window order; `SeriesDecomp` returns residual = x − trend. An even
 //! K would make the trend one step shorter than x (and PyTorch fail on the subtraction), so it
 //! is refused.
 //!
 //! Layout: x (N, T, C), averaged along T per channel (DLinear's (B, L) is C = 1). The map is
 //! linear, so there is no cache; backward with g = d_trend − d_residual is
-//! dx += d_residual + Aᵀ·g, Aᵀ scattering g[t]/K onto the clamped window of t.
+//! dx += d_residual + Aᵀ·g, Aᵀ scattering `g[t]/K` onto the clamped window of t.
 
 use crate::error::{Error, Result};
 

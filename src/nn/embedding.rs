@@ -66,7 +66,7 @@ impl Embedding {
         }
     }
 
-    /// grad[indices[r]] += dy[r] for every row r of dy (N, D).
+    /// `grad[indices[r]] += dy[r]` for every row r of dy (N, D).
     ///
     /// # Panics
     /// If an index is ≥ `num_embeddings` or dy is not (N, D).

@@ -16,7 +16,7 @@
 //! `|num − ana| ≤ rtol·max(|num|, |ana|) + atol` with the defaults `rtol = 2e-2`,
 //! `atol = 2e-3` (scaled by the cotangent norm), while a real mistake in a backward pass (a
 //! missing term, a transposed index, a wrong sign) is off by O(1).
-//! [`tests::a_broken_backward_fails`] shows the check catching such mistakes.
+//! `tests::a_broken_backward_fails` shows the check catching such mistakes.
 //!
 //! Inputs should avoid kinks (ReLU at 0, max-pool ties), where the derivative does not exist.
 

@@ -6,7 +6,7 @@
 //! Layout: x (N, T_in, C) → y (N, T_out, C), channels last, each channel independently.
 //! Every output is a fixed weighted sum of at most four inputs, so the layer precomputes
 //! (index, weight) taps once, forward is a gather and backward the transposed scatter-add
-//! (dx[idx] += w·dy). There are no parameters and no cache. Weights are computed in f32 with
+//! (`dx[idx] += w·dy`). There are no parameters and no cache. Weights are computed in f32 with
 //! the formulas of PyTorch's CPU kernels (`align_corners=False`, `scale = T_in/T_out` because
 //! a size is given). Nearest and linear reproduce PyTorch's values bit for bit (linear with
 //! the fused multiply-add PyTorch's AVX2/AVX-512 build uses, checked on 1400 outputs); cubic
@@ -15,7 +15,7 @@
 //! - nearest: src = min(⌊o·scale⌋, T_in − 1) (o itself when T_out = T_in, o/2 when
 //!   T_out = 2·T_in).
 //! - linear: r = max(scale·(o + ½) − ½, 0), i₀ = ⌊r⌋, i₁ = min(i₀ + 1, T_in − 1),
-//!   λ = r − i₀, y = x[i₀]·(1 − λ) + x[i₁]·λ (identity when T_out = T_in).
+//!   λ = r − i₀, `y = x[i₀]·(1 − λ) + x[i₁]·λ` (identity when T_out = T_in).
 //! - cubic: r = scale·(o + ½) − ½ (not clamped), i = min(⌊r⌋, T_in − 1), t = clamp(r − i, 0, 1),
 //!   Keys' cubic convolution with A = −0.75 at distances 1 + t, t, 1 − t, 2 − t over the taps
 //!   i − 1 … i + 2, each clamped into [0, T_in − 1] (border replication).

@@ -9,7 +9,7 @@
 //! passes `dropout=0` by default).
 //!
 //! Backward through time, with dh = dy_t + dh_rec:
-//!   da_t = dh ⊙ act'(·)   (1 − h_t² for tanh, [h_t > 0] for ReLU: both from the output)
+//!   da_t = dh ⊙ act'(·)   (1 − h_t² for tanh, `[h_t > 0]` for ReLU: both from the output)
 //!   dh_rec = da_t·W_hh    (one GEMM per step)
 //! and the weight and input gradients after the loop as in [`super::recurrent`].
 

@@ -142,7 +142,7 @@ fn prelu_outer(len: usize, channels: usize, inner: usize) -> usize {
     len / plane
 }
 
-/// PReLU over x viewed as (outer, C, inner), C = slopes.len(): y = x if x > 0 else slope[c]·x.
+/// PReLU over x viewed as (outer, C, inner), C = slopes.len(): `y = x if x > 0 else slope[c]·x`.
 #[inline(always)]
 pub fn prelu_forward<S: Simd>(s: S, x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "prelu: x and y must have the same length");
@@ -177,7 +177,7 @@ pub fn prelu_forward<S: Simd>(s: S, x: &[f32], slopes: &[f32], inner: usize, y: 
     }
 }
 
-/// dx += dy·(1 if x > 0 else slope[c]); dslopes[c] += Σ dy·x over the x ≤ 0 of channel c.
+/// `dx += dy·(1 if x > 0 else slope[c])`; `dslopes[c] += Σ dy·x` over the x ≤ 0 of channel c.
 #[inline(always)]
 pub fn prelu_backward<S: Simd>(
     s: S,

@@ -2,7 +2,7 @@
 //! over the vector type.
 //!
 //! Adding the rows one by one with `add_assign` loads and stores `out` once per row; here a
-//! block of up to [`BLOCK`] vectors of `out` stays in registers while every row streams by,
+//! block of up to `BLOCK` vectors of `out` stays in registers while every row streams by,
 //! so each element of x is one load and one add. Each column still receives its rows in
 //! order, starting from `out`, so the result is the reference's bit for bit on every tier.
 
@@ -29,7 +29,7 @@ pub(crate) fn rows_checked(x_len: usize, cols: usize, out_len: usize) -> usize {
     x_len / cols
 }
 
-/// out[j] += Σ_r x[r·cols + j] for x (rows, cols) and out (cols), rows added in order.
+/// `out[j] += Σ_r x[r·cols + j]` for x (rows, cols) and out (cols), rows added in order.
 ///
 /// # Panics
 /// If `out.len() != cols` or `x.len()` is not a multiple of `cols`.

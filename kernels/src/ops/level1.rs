@@ -113,21 +113,21 @@ fn fold2<S: Simd>(s: S, a: &[f32], b: &[f32], step: impl Fn(S::V, S::V, S::V) ->
     s.reduce_add(s.add(pair01, pair23))
 }
 
-/// Σ a[i]·b[i]
+/// `Σ a[i]·b[i]`
 #[inline(always)]
 pub fn dot<S: Simd>(s: S, a: &[f32], b: &[f32]) -> f32 {
     check_len("dot", a.len(), b.len());
     fold2(s, a, b, |av, bv, acc| s.mul_add(av, bv, acc))
 }
 
-/// y[i] += alpha·x[i] (fused on tiers with FMA).
+/// `y[i] += alpha·x[i]` (fused on tiers with FMA).
 #[inline(always)]
 pub fn axpy<S: Simd>(s: S, alpha: f32, x: &[f32], y: &mut [f32]) {
     let alpha_v = s.splat(alpha);
     update2(s, "axpy", y, x, |yv, xv| s.mul_add(alpha_v, xv, yv));
 }
 
-/// x[i] *= alpha
+/// `x[i] *= alpha`
 #[inline(always)]
 pub fn scale<S: Simd>(s: S, alpha: f32, x: &mut [f32]) {
     let alpha_v = s.splat(alpha);
@@ -143,55 +143,55 @@ pub fn scale<S: Simd>(s: S, alpha: f32, x: &mut [f32]) {
     }
 }
 
-/// out[i] = a[i] + b[i]
+/// `out[i] = a[i] + b[i]`
 #[inline(always)]
 pub fn add<S: Simd>(s: S, a: &[f32], b: &[f32], out: &mut [f32]) {
     map2(s, "add", a, b, out, |av, bv| s.add(av, bv));
 }
 
-/// out[i] = a[i] − b[i]
+/// `out[i] = a[i] − b[i]`
 #[inline(always)]
 pub fn sub<S: Simd>(s: S, a: &[f32], b: &[f32], out: &mut [f32]) {
     map2(s, "sub", a, b, out, |av, bv| s.sub(av, bv));
 }
 
-/// out[i] = a[i]·b[i]
+/// `out[i] = a[i]·b[i]`
 #[inline(always)]
 pub fn mul<S: Simd>(s: S, a: &[f32], b: &[f32], out: &mut [f32]) {
     map2(s, "mul", a, b, out, |av, bv| s.mul(av, bv));
 }
 
-/// out[i] = a[i] / b[i]
+/// `out[i] = a[i] / b[i]`
 #[inline(always)]
 pub fn div<S: Simd>(s: S, a: &[f32], b: &[f32], out: &mut [f32]) {
     map2(s, "div", a, b, out, |av, bv| s.div(av, bv));
 }
 
-/// y[i] += x[i]
+/// `y[i] += x[i]`
 #[inline(always)]
 pub fn add_assign<S: Simd>(s: S, y: &mut [f32], x: &[f32]) {
     update2(s, "add_assign", y, x, |yv, xv| s.add(yv, xv));
 }
 
-/// y[i] −= x[i]
+/// `y[i] −= x[i]`
 #[inline(always)]
 pub fn sub_assign<S: Simd>(s: S, y: &mut [f32], x: &[f32]) {
     update2(s, "sub_assign", y, x, |yv, xv| s.sub(yv, xv));
 }
 
-/// y[i] *= x[i]
+/// `y[i] *= x[i]`
 #[inline(always)]
 pub fn mul_assign<S: Simd>(s: S, y: &mut [f32], x: &[f32]) {
     update2(s, "mul_assign", y, x, |yv, xv| s.mul(yv, xv));
 }
 
-/// y[i] /= x[i]
+/// `y[i] /= x[i]`
 #[inline(always)]
 pub fn div_assign<S: Simd>(s: S, y: &mut [f32], x: &[f32]) {
     update2(s, "div_assign", y, x, |yv, xv| s.div(yv, xv));
 }
 
-/// Σ x[i]
+/// `Σ x[i]`
 #[inline(always)]
 pub fn sum<S: Simd>(s: S, x: &[f32]) -> f32 {
     // Folding x against itself costs no extra memory traffic (the same loads) and lets the
@@ -199,7 +199,7 @@ pub fn sum<S: Simd>(s: S, x: &[f32]) -> f32 {
     fold2(s, x, x, |xv, _, acc| s.add(xv, acc))
 }
 
-/// Σ x[i]²
+/// `Σ x[i]²`
 #[inline(always)]
 pub fn sum_sq<S: Simd>(s: S, x: &[f32]) -> f32 {
     fold2(s, x, x, |xv, _, acc| s.mul_add(xv, xv, acc))

@@ -117,13 +117,13 @@ impl<S: Simd> Map1<S> for Log {
     }
 }
 
-/// y = e^x elementwise (see [`math::exp`] for the accuracy).
+/// y = e^x elementwise (see [`math::exp`](fn@math::exp) for the accuracy).
 #[inline(always)]
 pub fn exp<S: Simd>(s: S, x: &[f32], y: &mut [f32]) {
     map(s, x, y, Exp);
 }
 
-/// y = ln x elementwise (see [`math::log`] for the accuracy).
+/// y = ln x elementwise (see [`math::log`](fn@math::log) for the accuracy).
 #[inline(always)]
 pub fn log<S: Simd>(s: S, x: &[f32], y: &mut [f32]) {
     map(s, x, y, Log);

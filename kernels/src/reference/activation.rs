@@ -166,7 +166,7 @@ pub fn backward(act: Activation, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32
     }
 }
 
-/// x viewed as (outer, C, inner), C = slopes.len(): y = x if x > 0 else slopes[c]·x.
+/// x viewed as (outer, C, inner), C = slopes.len(): `y = x if x > 0 else slopes[c]·x`.
 pub fn prelu_forward(x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "prelu: x and y must have the same length");
     let plane = slopes.len() * inner;
@@ -180,7 +180,7 @@ pub fn prelu_forward(x: &[f32], slopes: &[f32], inner: usize, y: &mut [f32]) {
     }
 }
 
-/// dx += dy·(1 if x > 0 else slopes[c]); dslopes[c] += Σ dy·x over x ≤ 0 in channel c.
+/// `dx += dy·(1 if x > 0 else slopes[c])`; `dslopes[c] += Σ dy·x` over x ≤ 0 in channel c.
 pub fn prelu_backward(
     x: &[f32],
     slopes: &[f32],

@@ -1,6 +1,6 @@
 //! Scalar reference of the column sum (see `ops::colsum`).
 
-/// out[j] += Σ_r x[r·cols + j] for x (rows, cols) and out (cols): each column gets its rows
+/// `out[j] += Σ_r x[r·cols + j]` for x (rows, cols) and out (cols): each column gets its rows
 /// added one after another, in row order, starting from `out[j]`.
 ///
 /// # Panics

@@ -12,7 +12,7 @@ fn check_len(kernel: &str, a: usize, b: usize) {
     assert_eq!(a, b, "{kernel}: operand lengths differ ({a} vs {b})");
 }
 
-/// Σ a[i]·b[i]
+/// `Σ a[i]·b[i]`
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     check_len("dot", a.len(), b.len());
     let mut acc = 0.0f32;
@@ -22,7 +22,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc
 }
 
-/// y[i] += alpha·x[i]
+/// `y[i] += alpha·x[i]`
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     check_len("axpy", x.len(), y.len());
     for i in 0..y.len() {
@@ -30,14 +30,14 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// x[i] *= alpha
+/// `x[i] *= alpha`
 pub fn scale(alpha: f32, x: &mut [f32]) {
     for xi in x.iter_mut() {
         *xi *= alpha;
     }
 }
 
-/// out[i] = a[i] + b[i]
+/// `out[i] = a[i] + b[i]`
 pub fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
     check_len("add", a.len(), b.len());
     check_len("add", a.len(), out.len());
@@ -46,7 +46,7 @@ pub fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
     }
 }
 
-/// out[i] = a[i] − b[i]
+/// `out[i] = a[i] − b[i]`
 pub fn sub(a: &[f32], b: &[f32], out: &mut [f32]) {
     check_len("sub", a.len(), b.len());
     check_len("sub", a.len(), out.len());
@@ -55,7 +55,7 @@ pub fn sub(a: &[f32], b: &[f32], out: &mut [f32]) {
     }
 }
 
-/// out[i] = a[i]·b[i]
+/// `out[i] = a[i]·b[i]`
 pub fn mul(a: &[f32], b: &[f32], out: &mut [f32]) {
     check_len("mul", a.len(), b.len());
     check_len("mul", a.len(), out.len());
@@ -64,7 +64,7 @@ pub fn mul(a: &[f32], b: &[f32], out: &mut [f32]) {
     }
 }
 
-/// out[i] = a[i] / b[i]
+/// `out[i] = a[i] / b[i]`
 pub fn div(a: &[f32], b: &[f32], out: &mut [f32]) {
     check_len("div", a.len(), b.len());
     check_len("div", a.len(), out.len());
@@ -73,7 +73,7 @@ pub fn div(a: &[f32], b: &[f32], out: &mut [f32]) {
     }
 }
 
-/// y[i] += x[i]
+/// `y[i] += x[i]`
 pub fn add_assign(y: &mut [f32], x: &[f32]) {
     check_len("add_assign", y.len(), x.len());
     for i in 0..y.len() {
@@ -81,7 +81,7 @@ pub fn add_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
-/// y[i] −= x[i]
+/// `y[i] −= x[i]`
 pub fn sub_assign(y: &mut [f32], x: &[f32]) {
     check_len("sub_assign", y.len(), x.len());
     for i in 0..y.len() {
@@ -89,7 +89,7 @@ pub fn sub_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
-/// y[i] *= x[i]
+/// `y[i] *= x[i]`
 pub fn mul_assign(y: &mut [f32], x: &[f32]) {
     check_len("mul_assign", y.len(), x.len());
     for i in 0..y.len() {
@@ -97,7 +97,7 @@ pub fn mul_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
-/// y[i] /= x[i]
+/// `y[i] /= x[i]`
 pub fn div_assign(y: &mut [f32], x: &[f32]) {
     check_len("div_assign", y.len(), x.len());
     for i in 0..y.len() {
@@ -105,7 +105,7 @@ pub fn div_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
-/// Σ x[i]
+/// `Σ x[i]`
 pub fn sum(x: &[f32]) -> f32 {
     let mut acc = 0.0f32;
     for &xi in x {
@@ -114,7 +114,7 @@ pub fn sum(x: &[f32]) -> f32 {
     acc
 }
 
-/// Σ x[i]²
+/// `Σ x[i]²`
 pub fn sum_sq(x: &[f32]) -> f32 {
     let mut acc = 0.0f32;
     for &xi in x {
@@ -123,7 +123,7 @@ pub fn sum_sq(x: &[f32]) -> f32 {
     acc
 }
 
-/// max_i x[i]: the first NaN if there is one, else the first largest element (so of `-0.0`
+/// `max_i x[i]`: the first NaN if there is one, else the first largest element (so of `-0.0`
 /// and `0.0`, which compare equal, whichever comes first); −∞ for an empty slice.
 pub fn max(x: &[f32]) -> f32 {
     match argmax(x) {

@@ -15,7 +15,7 @@
 //!
 //! Speed: the body is read in 1 MiB blocks; a block without quotes is split at line breaks
 //! and parsed on one thread per core, with the same frame and errors as a serial read (see
-//! [`blocks`]). A block with quotes hands the rest of the input to the serial record reader.
+//! `blocks.rs`). A block with quotes hands the rest of the input to the serial record reader.
 //!
 //! Memory: the input streams through 1 MiB buffers; each column vector grows by doubling, so
 //! the peak is at most about twice the parsed data plus the buffers (and a block's worth of

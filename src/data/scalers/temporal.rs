@@ -28,7 +28,7 @@
 //! inverse unless bias = 0 and weight = 1 − eps. `bias` and `weight` ([`Revin`]) are model
 //! parameters, one per channel (y first, then historical, then future exogenous channels);
 //! only the target's pair reaches the output. Their gradient (d/d bias = the upstream gradient
-//! of the de-normalised output summed, d/d weight = that times z·c·[weight > 0]) belongs to the
+//! of the de-normalised output summed, d/d weight = that times `z·c·[weight > 0]`) belongs to the
 //! trainer and is not computed here.
 //!
 //! Exogenous channels (X historical over L points, F future over L + H points) are scaled the

@@ -2,7 +2,7 @@
 //! a forecaster's configuration, parameters, scaler state and the training data prediction
 //! needs.
 //!
-//! Layers: [`format`] writes and verifies the container (magic, version, length, sections,
+//! Layers: [`format`](mod@format) writes and verifies the container (magic, version, length, sections,
 //! checksums) and knows nothing of models; [`codec`] turns datasets, scaler state and
 //! parameter blobs into section payloads and back; [`snapshot`] assembles a whole file from
 //! plain parts; `forecast::persist` maps `NeuralForecast` onto those parts.
