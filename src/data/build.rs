@@ -1149,6 +1149,39 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
+        /// The one-pass scan finds what the step-by-step definitions find: the first time
+        /// that does not increase, and the step only when every step is that one (runs long
+        /// enough to cross the scan's blocks, with a change or a bad pair anywhere).
+        #[test]
+        fn time_scan_matches_its_definition(
+            start in -1_000i64..1_000,
+            step in prop_oneof![Just(1i64), Just(86_400_000_000), 1i64..1_000],
+            len in 0usize..700,
+            change in prop::option::of((0usize..700, -3i64..3)),
+            extreme in any::<bool>(),
+        ) {
+            let mut times: Vec<i64> = (0..len as i64).map(|i| start + i * step).collect();
+            if let Some((at, by)) = change {
+                if at < len {
+                    for t in &mut times[at..] {
+                        *t += by;
+                    }
+                }
+            }
+            if extreme && len >= 2 {
+                times[len - 1] = i64::MAX; // a step that overflows nothing but is unique
+                times[0] = i64::MIN;
+            }
+            let want_bad = times.windows(2).position(|w| w[1] <= w[0]).map(|i| i + 1);
+            let steps: Vec<Option<i64>> =
+                times.windows(2).map(|w| w[1].checked_sub(w[0])).collect();
+            let want_step = match (want_bad, steps.first()) {
+                (None, Some(&Some(d))) if steps.iter().all(|&x| x == Some(d)) => Some(d),
+                _ => None,
+            };
+            prop_assert_eq!(scan_times(&times), (want_bad, want_step));
+        }
+
         /// Shuffled rows of several series, with some rows dropped: with sorting and gap
         /// filling, the dataset is every series on its full daily grid, in first-appearance
         /// order, masked exactly where rows were dropped.
