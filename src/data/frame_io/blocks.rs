@@ -14,7 +14,10 @@
 //! records) hands the rest of the input to the serial [`RecordReader`]; so does a block with no
 //! line break at all (a record longer than a block).
 //!
-//! Memory: one block of input, plus the pieces' columns until they are appended (a block's
+//! The next block is read while the current one is parsed (two buffers), so on a machine with
+//! as many cores as threads the read costs no wall time beyond the parse.
+//!
+//! Memory: two blocks of input, plus the pieces' columns until they are appended (a block's
 //! worth of rows).
 
 use super::builders::Builder;
@@ -70,11 +73,15 @@ impl Body<'_> {
     /// Reads every record after the header. `records` has just returned the header.
     pub(super) fn read<R: Read>(mut self, records: RecordReader<R>, plan: Plan) -> Result<()> {
         let (mut buf, mut src, mut line, mut eof) = records.into_parts();
-        // The input not yet parsed is `buf[..len]`; the buffer is zeroed once, not per block.
+        // The input not yet parsed is `buf[..len]`. Two buffers, zeroed once: while one
+        // block is parsed, the next is read into the other (the rest of the block's last
+        // line first), so reading does not wait for parsing nor parsing for reading.
+        let size = plan.block.max(buf.len());
         let mut len = buf.len();
-        buf.resize(plan.block.max(len), 0);
+        buf.resize(size, 0);
+        let mut next = vec![0u8; size];
+        fill(&mut src, &mut buf, &mut len, &mut eof).map_err(|e| read_error(e, line))?;
         loop {
-            fill(&mut src, &mut buf[..plan.block.max(len)], &mut len, &mut eof, line)?;
             let text = &buf[..len];
             if text.is_empty() {
                 return Ok(());
@@ -90,12 +97,21 @@ impl Body<'_> {
                     None => break,
                 }
             };
-            let counts = self.block(&text[..cut], line, plan)?;
+            let (head, tail) = text.split_at(cut);
+            let mut next_len = tail.len();
+            next[..next_len].copy_from_slice(tail);
+            let mut read = Ok(());
+            let counts = self.block(head, line, plan, || {
+                read = fill(&mut src, &mut next, &mut next_len, &mut eof);
+            })?;
             line += counts.lines;
+            // A read error is reported after the errors of the block before it, as a
+            // serial reader would meet them.
+            read.map_err(|e| read_error(e, line))?;
             self.estimate
                 .advance(cut as u64, counts.rows, self.builders);
-            buf.copy_within(cut..len, 0);
-            len -= cut;
+            std::mem::swap(&mut buf, &mut next);
+            len = next_len;
         }
         // The rest goes through the serial reader, starting with what is buffered.
         buf.truncate(len);
@@ -103,11 +119,21 @@ impl Body<'_> {
         self.serial(records)
     }
 
-    /// Parses one block of whole records, quote-free, starting on line `line`.
-    fn block(&mut self, text: &[u8], line: u64, plan: Plan) -> Result<Counts> {
+    /// Parses one block of whole records, quote-free, starting on line `line`; `meanwhile`
+    /// runs on this thread once its own piece is parsed, while the other threads may still
+    /// be parsing theirs (the next block is read then).
+    fn block(
+        &mut self,
+        text: &[u8],
+        line: u64,
+        plan: Plan,
+        meanwhile: impl FnOnce(),
+    ) -> Result<Counts> {
         let (d, names) = (self.delimiter, self.names);
         if plan.threads < 2 || text.len() < plan.min_parallel.max(plan.threads) {
-            return parse_plain(text, d, line, names, self.builders);
+            let counts = parse_plain(text, d, line, names, self.builders)?;
+            meanwhile();
+            return Ok(counts);
         }
         // Pieces: (T,) slices of `text`, cut after line breaks.
         let mut pieces = Vec::with_capacity(plan.threads);
@@ -141,6 +167,7 @@ impl Body<'_> {
                 })
                 .collect();
             let first = parse_plain(pieces[0], d, line, names, builders);
+            meanwhile();
             let rest: Vec<_> = handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -204,28 +231,26 @@ impl Body<'_> {
 }
 
 /// Reads from `src` after the `len` bytes `buf` holds until it is full or the input ends.
-fn fill(
-    src: &mut impl Read,
-    buf: &mut [u8],
-    len: &mut usize,
-    eof: &mut bool,
-    line: u64,
-) -> Result<()> {
+fn fill(src: &mut impl Read, buf: &mut [u8], len: &mut usize, eof: &mut bool) -> std::io::Result<()> {
     while *len < buf.len() && !*eof {
         match src.read(&mut buf[*len..]) {
             Ok(0) => *eof = true,
             Ok(n) => *len += n,
             Err(e) if e.kind() == IoErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(Error::new(
-                    ErrorKind::Io,
-                    Location::default().at_line(line),
-                    format!("read failed: {e}"),
-                ))
-            }
+            Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// A failed read, met when the records before line `line` were read.
+#[cold]
+fn read_error(e: std::io::Error, line: u64) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        Location::default().at_line(line),
+        format!("read failed: {e}"),
+    )
 }
 
 #[cfg(test)]
