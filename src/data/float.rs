@@ -220,9 +220,7 @@ fn digits(s: &[u8], i: usize, mut m: u64) -> (u64, usize) {
             // Shift the k digits to the top of the word, zeros ('0') below them.
             let shift = 8 * (8 - k);
             let w = (w << shift) | (0x3030_3030_3030_3030u64 >> (64 - shift));
-            m = m
-                .wrapping_mul(POW10_U64[k])
-                .wrapping_add(eight_digits(w));
+            m = m.wrapping_mul(POW10_U64[k]).wrapping_add(eight_digits(w));
         }
         return (m, j + k - i);
     }
@@ -256,7 +254,8 @@ fn leading_digits(w: u64) -> usize {
     // A byte is a digit when its high nibble is 3 and its low nibble is below 10: adding 6
     // to the low nibble carries into bit 4 exactly for 10..15.
     let not_three = (w & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030;
-    let over_nine = (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_add(0x0606_0606_0606_0606) & 0x1010_1010_1010_1010;
+    let over_nine =
+        (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_add(0x0606_0606_0606_0606) & 0x1010_1010_1010_1010;
     let bad = not_three | over_nine;
     (bad.trailing_zeros() / 8) as usize
 }
@@ -443,12 +442,27 @@ mod tests {
             ("1.2.3", Some((1.2, 3))),
         ] {
             let got = parse_decimal_prefix(text.as_bytes(), 0);
-            assert_eq!(got.map(|(v, e)| (v.to_bits(), e)), want.map(|(v, e)| (f64::to_bits(v), e)), "{text:?}");
+            assert_eq!(
+                got.map(|(v, e)| (v.to_bits(), e)),
+                want.map(|(v, e)| (f64::to_bits(v), e)),
+                "{text:?}"
+            );
         }
         // Not plain decimals, or not exact in one operation: the caller's general path.
         for text in [
-            "", "-", ".", "+1", "1e5", "2E-3", "nan", "inf", " 1", "12345678901234567890",
-            "0.1234567890123456789", "9007199254740993", "--1",
+            "",
+            "-",
+            ".",
+            "+1",
+            "1e5",
+            "2E-3",
+            "nan",
+            "inf",
+            " 1",
+            "12345678901234567890",
+            "0.1234567890123456789",
+            "9007199254740993",
+            "--1",
         ] {
             assert_eq!(parse_decimal_prefix(text.as_bytes(), 0), None, "{text:?}");
         }
@@ -463,7 +477,11 @@ mod tests {
             let want = if b.is_ascii_digit() { 8 } else { 0 };
             assert_eq!(leading_digits(w), want, "byte {b:#04x}");
             let w = u64::from_le_bytes([b'9', b'8', b'7', b, b'0', b'0', b'0', b'0']);
-            assert_eq!(leading_digits(w), if b.is_ascii_digit() { 8 } else { 3 }, "byte {b:#04x}");
+            assert_eq!(
+                leading_digits(w),
+                if b.is_ascii_digit() { 8 } else { 3 },
+                "byte {b:#04x}"
+            );
         }
         assert_eq!(eight_digits(u64::from_le_bytes(*b"12345678")), 12_345_678);
         assert_eq!(eight_digits(u64::from_le_bytes(*b"99999999")), 99_999_999);

@@ -231,7 +231,12 @@ impl Body<'_> {
 }
 
 /// Reads from `src` after the `len` bytes `buf` holds until it is full or the input ends.
-fn fill(src: &mut impl Read, buf: &mut [u8], len: &mut usize, eof: &mut bool) -> std::io::Result<()> {
+fn fill(
+    src: &mut impl Read,
+    buf: &mut [u8],
+    len: &mut usize,
+    eof: &mut bool,
+) -> std::io::Result<()> {
     while *len < buf.len() && !*eof {
         match src.read(&mut buf[*len..]) {
             Ok(0) => *eof = true,

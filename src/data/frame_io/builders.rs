@@ -108,7 +108,9 @@ impl TextBuilder {
             .then(|| {
                 let mut w = [0u8; 8];
                 w[..bytes.len()].copy_from_slice(bytes);
-                let mask = u64::MAX.checked_shr(64 - 8 * bytes.len() as u32).unwrap_or(0);
+                let mask = u64::MAX
+                    .checked_shr(64 - 8 * bytes.len() as u32)
+                    .unwrap_or(0);
                 (u64::from_le_bytes(w), mask)
             });
     }
@@ -125,7 +127,9 @@ impl TextBuilder {
         // The previous value must not hold the delimiter (a quoted one might, read serially
         // before), or its bytes here would be more than one field.
         let end = i + len;
-        if (w ^ key) & mask != 0 || contains_byte(key, mask, d) || !ends_field(text, end, d, last_col)
+        if (w ^ key) & mask != 0
+            || contains_byte(key, mask, d)
+            || !ends_field(text, end, d, last_col)
         {
             return None;
         }
@@ -464,7 +468,9 @@ impl Builder {
         last_col: bool,
     ) -> Option<usize> {
         match self {
-            Builder::Id(t) | Builder::Auto(AutoBuilder::Text(t)) => t.push_fast(text, i, d, last_col),
+            Builder::Id(t) | Builder::Auto(AutoBuilder::Text(t)) => {
+                t.push_fast(text, i, d, last_col)
+            }
             Builder::Time(t) => t.push_fast(text, i, d, last_col),
             Builder::Target(v) | Builder::Auto(AutoBuilder::Float(v)) => {
                 let (x, end) = parse_decimal_prefix(text, i)?;
