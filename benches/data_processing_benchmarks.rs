@@ -1,6 +1,7 @@
 //! Data processing on 1M samples (100 series × 10,000 daily points), the operations of
 //! PERFORMANCE-GUIDE.md "Data Processing Performance": CSV loading, per-series standard
-//! scaling, differencing, 6 lags, rolling mean and std over 3 windows, Fourier terms.
+//! scaling, differencing, 6 lags, rolling mean and std over 3 windows, Fourier terms; and
+//! building the `Dataset` from the frame read (`Dataset::from_frame`), which every fit does.
 //! "gbps" is the least traffic an operation must move (inputs read once, outputs written once;
 //! the file size for CSV loading) over its time.
 //!
@@ -21,7 +22,7 @@ use criterion::{Criterion, Throughput};
 use neuro_divergent::data::features::{fourier, lags, rolling, Differences};
 use neuro_divergent::data::scalers::local::{LocalScaler, LocalScalerKind};
 use neuro_divergent::data::synthetic::DailyPanel;
-use neuro_divergent::data::{Dataset, Frame};
+use neuro_divergent::data::{Dataset, DatasetOptions, Frame};
 
 /// The 6 lags (as the pandas script: `groupby.shift(k)`).
 const LAGS: [usize; 6] = [1, 2, 3, 7, 14, 28];
@@ -76,6 +77,22 @@ fn ops(ds: &'static Dataset) -> Vec<Op> {
         bytes: file_bytes,
         run: Box::new(move || {
             black_box(Frame::read_csv(&path).expect("read the benchmark file"));
+        }),
+    });
+    // The frame the file reads as, turned into the training view (grouping, ordering,
+    // frequency and gap checks, f32 columns): what every fit does after reading.
+    let frame: &'static Frame = Box::leak(Box::new(
+        Frame::read_csv(data_file()).expect("read the benchmark file"),
+    ));
+    v.push(Op {
+        name: "dataset_from_frame",
+        // Read: codes (4 B), times and targets (8 B each); written: times (8 B), y and mask (4 B each).
+        bytes: (4 + 8 + 8 + 8 + 4 + 4) * n,
+        run: Box::new(move || {
+            black_box(
+                Dataset::from_frame(frame, &DatasetOptions::default())
+                    .expect("the benchmark frame is a valid dataset"),
+            );
         }),
     });
     let mut out = vec![0f32; n];

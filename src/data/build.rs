@@ -1,8 +1,10 @@
 //! Building a [`Dataset`] from a long-format [`Frame`], with validation.
 //!
 //! One pass groups rows by series (the id column's dictionary codes; a stable counting sort
-//! only when a series' rows are not contiguous), a second checks each series' times against
-//! the frequency, and a third writes the values into preallocated arrays. Every problem is an
+//! only when a series' rows are not contiguous), a second reads each series' times once
+//! (increasing? one step throughout?), which settles ordering, the inferred frequency and the
+//! gap check together in the usual case of a regular series (an irregular one is checked step
+//! by step), and a third writes the values into preallocated arrays. Every problem is an
 //! error naming the series and the timestamp (printed as the input writes it); nothing is
 //! dropped or altered silently: gaps are filled only when asked, and then masked.
 
@@ -117,13 +119,22 @@ impl Dataset {
             Order::Identity => Cow::Borrowed(&time.values),
             Order::Rows(rows) => Cow::Owned(rows.iter().map(|&r| time.values[r]).collect()),
         };
+        // The step shared by all of a series' times, when there is one.
+        let mut steps = Vec::with_capacity(names.len());
         for s in 0..names.len() {
             let range = starts[s]..starts[s + 1];
-            order_series(&ctx, s, &mut order, &mut sorted, range, opts.sort)?;
+            steps.push(order_series(
+                &ctx,
+                s,
+                &mut order,
+                &mut sorted,
+                range,
+                opts.sort,
+            )?);
         }
         let freq = match given {
             Some(f) => f,
-            None => infer_common(&ctx, &sorted, &starts)?,
+            None => infer_common(&ctx, &sorted, &starts, &steps)?,
         };
 
         // Final lengths, gaps included; every step checked.
@@ -131,7 +142,8 @@ impl Dataset {
         offsets.push(0usize);
         let limit = sorted.len() * MAX_FILL_GROWTH + MAX_FILL_EXTRA;
         for s in 0..names.len() {
-            let len = series_length(&ctx, s, &sorted[starts[s]..starts[s + 1]], freq, opts)?;
+            let times = &sorted[starts[s]..starts[s + 1]];
+            let len = series_length(&ctx, s, times, steps[s], freq, opts)?;
             let total = offsets[s] + len;
             if total > limit {
                 return Err(Error::new(
@@ -411,9 +423,40 @@ fn group_rows(frame: &Frame, ids: &TextColumn) -> Result<(Vec<u32>, Order, Vec<u
     Ok((codes_in_order, order, starts))
 }
 
+/// One pass over a series' times: the first index whose time does not increase, else the
+/// step every pair of neighbours shares (`None` when the steps differ, or with fewer than two
+/// times).
+fn scan_times(times: &[i64]) -> (Option<usize>, Option<i64>) {
+    // Blocks of pairs without an early exit, so the compares vectorise; the block that
+    // holds a problem is searched again.
+    const BLOCK: usize = 256;
+    let n = times.len().saturating_sub(1);
+    let (a, b) = (&times[..n], &times[times.len().min(1)..]);
+    let first = times.get(1).and_then(|t1| t1.checked_sub(times[0]));
+    let step = first.unwrap_or(0);
+    let mut uniform = first.is_some();
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let mut bad = false;
+        for (x, y) in a[start..end].iter().zip(&b[start..end]) {
+            bad |= y <= x;
+            // Between increasing times, equal wrapped differences are equal differences.
+            uniform &= y.wrapping_sub(*x) == step;
+        }
+        if bad {
+            let p = (start..end).find(|&i| b[i] <= a[i]);
+            return (p.map(|i| i + 1), None);
+        }
+        start = end;
+    }
+    (None, first.filter(|_| uniform))
+}
+
 /// Checks that series `s` (positions `range` of `order`, whose times are `sorted[range]`)
 /// is strictly increasing in time, sorting it first when asked (which builds the row index);
-/// a duplicate timestamp is an error either way.
+/// a duplicate timestamp is an error either way. Returns the step all its (sorted) times
+/// share, if they share one (see [`scan_times`]).
 fn order_series(
     ctx: &Ctx,
     s: usize,
@@ -421,16 +464,14 @@ fn order_series(
     sorted: &mut Cow<[i64]>,
     range: Range<usize>,
     sort: bool,
-) -> Result<()> {
+) -> Result<Option<i64>> {
     let t = &ctx.time.values;
-    // The first position whose time does not increase.
-    let first_bad = |times: &[i64]| {
-        times[range.clone()]
-            .windows(2)
-            .position(|w| w[1] <= w[0])
-            .map(|i| range.start + i + 1)
+    // The first position whose time does not increase, and the common step.
+    let scan = |times: &[i64]| {
+        let (bad, step) = scan_times(&times[range.clone()]);
+        (bad.map(|i| range.start + i), step)
     };
-    let mut bad = first_bad(sorted);
+    let (mut bad, mut step) = scan(sorted);
     if let Some(p) = bad {
         let (before, after) = (order.row(p - 1), order.row(p));
         if t[after] < t[before] {
@@ -458,7 +499,7 @@ fn order_series(
                     *dst = t[r];
                 }
             }
-            bad = first_bad(sorted);
+            (bad, step) = scan(sorted);
         }
     }
     if let Some(p) = bad {
@@ -473,18 +514,29 @@ fn order_series(
             ),
         ));
     }
-    Ok(())
+    Ok(step)
 }
 
 /// The one frequency every series with two or more timestamps shows.
-fn infer_common(ctx: &Ctx, sorted: &[i64], starts: &[usize]) -> Result<Freq> {
+/// `steps` holds each series' common step, if it has one (from [`order_series`]).
+fn infer_common(
+    ctx: &Ctx,
+    sorted: &[i64],
+    starts: &[usize],
+    steps: &[Option<i64>],
+) -> Result<Freq> {
     let mut found: Option<(usize, Freq)> = None;
     for s in 0..ctx.ids.len() {
         let times = &sorted[starts[s]..starts[s + 1]];
         if times.len() < 2 {
             continue;
         }
-        let Some(f) = Freq::infer(times, ctx.time.kind) else {
+        // A series with one step throughout: that step is its most common one.
+        let inferred = match steps[s] {
+            Some(d) => Freq::infer_with_step(times, ctx.time.kind, d),
+            None => Freq::infer(times, ctx.time.kind),
+        };
+        let Some(f) = inferred else {
             return Err(Error::new(
                 ErrorKind::Data,
                 ctx.at(s, times[1]),
@@ -521,11 +573,13 @@ fn infer_common(ctx: &Ctx, sorted: &[i64], starts: &[usize]) -> Result<Freq> {
 }
 
 /// The length of series `s` once its gaps are filled; an error for a timestamp off the grid,
-/// or for a gap when gaps are not filled.
+/// or for a gap when gaps are not filled. `step` is the step all of `times` share, if they
+/// share one: when it is the frequency's, there is no gap to look for.
 fn series_length(
     ctx: &Ctx,
     s: usize,
     times: &[i64],
+    step: Option<i64>,
     freq: Freq,
     opts: &DatasetOptions,
 ) -> Result<usize> {
@@ -538,8 +592,11 @@ fn series_length(
             ));
         }
     }
-    let mut len = times.len();
     let fixed = freq.fixed_step();
+    if step.is_some() && step == fixed {
+        return Ok(times.len());
+    }
+    let mut len = times.len();
     for w in times.windows(2) {
         let (a, b) = (w[0], w[1]);
         if fixed.is_some() && b.checked_sub(a) == fixed {
@@ -598,15 +655,22 @@ fn write_rows(
     let n = out.times.len();
     let t = &ctx.time.values;
     let target_name = opts.roles.target_col.as_str();
+    // Without a branch per row (a missing value is the exception): the first row that is
+    // not allowed is looked for again only when some value was not finite.
+    let mut all_finite = true;
     for ((y, m), row) in out.y[o..]
         .iter_mut()
         .zip(&mut out.mask[o..])
         .zip(rows.clone())
     {
         let x = target[row] as f32;
-        if x.is_finite() {
-            (*y, *m) = (x, 1.0);
-        } else if !(x.is_nan() && opts.mask_missing_y) {
+        let finite = x.is_finite();
+        (*y, *m) = if finite { (x, 1.0) } else { (0.0, 0.0) };
+        all_finite &= finite;
+    }
+    if !all_finite {
+        let allowed = |x: f32| x.is_finite() || (x.is_nan() && opts.mask_missing_y);
+        if let Some(row) = rows.clone().find(|&r| !allowed(target[r] as f32)) {
             return Err(bad_value(ctx, s, t[row], target_name, target[row], true));
         }
     }
@@ -1084,6 +1148,39 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The one-pass scan finds what the step-by-step definitions find: the first time
+        /// that does not increase, and the step only when every step is that one (runs long
+        /// enough to cross the scan's blocks, with a change or a bad pair anywhere).
+        #[test]
+        fn time_scan_matches_its_definition(
+            start in -1_000i64..1_000,
+            step in prop_oneof![Just(1i64), Just(86_400_000_000), 1i64..1_000],
+            len in 0usize..700,
+            change in prop::option::of((0usize..700, -3i64..3)),
+            extreme in any::<bool>(),
+        ) {
+            let mut times: Vec<i64> = (0..len as i64).map(|i| start + i * step).collect();
+            if let Some((at, by)) = change {
+                if at < len {
+                    for t in &mut times[at..] {
+                        *t += by;
+                    }
+                }
+            }
+            if extreme && len >= 2 {
+                times[len - 1] = i64::MAX; // a step that overflows nothing but is unique
+                times[0] = i64::MIN;
+            }
+            let want_bad = times.windows(2).position(|w| w[1] <= w[0]).map(|i| i + 1);
+            let steps: Vec<Option<i64>> =
+                times.windows(2).map(|w| w[1].checked_sub(w[0])).collect();
+            let want_step = match (want_bad, steps.first()) {
+                (None, Some(&Some(d))) if steps.iter().all(|&x| x == Some(d)) => Some(d),
+                _ => None,
+            };
+            prop_assert_eq!(scan_times(&times), (want_bad, want_step));
+        }
 
         /// Shuffled rows of several series, with some rows dropped: with sorting and gap
         /// filling, the dataset is every series on its full daily grid, in first-appearance

@@ -143,11 +143,23 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         return None;
     }
 
-    let exact_m = int_digits + frac_digits <= 19;
-    if m == 0 && exact_m {
+    if int_digits + frac_digits <= 19 {
+        if let Some(v) = exact_value(m, exp10, negative) {
+            return Some(v);
+        }
+    }
+    slow_path(&s[start..end])
+}
+
+/// `±m · 10^exp10` when one IEEE operation gives it correctly rounded (Clinger's fast path:
+/// `m` and `10^|exp10|` both exact `f64`s), or `m` is zero. `m` must hold every digit of the
+/// number exactly (at most 19 digits).
+#[inline(always)]
+fn exact_value(m: u64, exp10: i64, negative: bool) -> Option<f64> {
+    if m == 0 {
         return Some(if negative { -0.0 } else { 0.0 });
     }
-    if exact_m && m <= MAX_EXACT_MANTISSA && (-22..=22).contains(&exp10) {
+    if m <= MAX_EXACT_MANTISSA && (-22..=22).contains(&exp10) {
         let mf = m as f64;
         let v = if exp10 >= 0 {
             mf * EXACT_POW10[exp10 as usize]
@@ -156,7 +168,106 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
         };
         return Some(if negative { -v } else { v });
     }
-    slow_path(&s[start..end])
+    None
+}
+
+/// The CSV reader's fast path: a plain decimal (`-` optional, digits with an optional `.`,
+/// at least one digit, at most 19) at `s[i..]`, read up to the first byte that cannot
+/// continue it. Returns the value and where it stopped, or `None` for anything else
+/// (an exponent, a `+`, spaces, the special words, too many digits, a value off Clinger's
+/// fast path), which the caller then reads with [`parse_field`].
+///
+/// When the byte it stopped at ends the field, the value is exactly what [`parse_f64`] gives
+/// for `s[i..end]` (the same digits through the same [`exact_value`]). The digits are
+/// gathered eight at a time where the input allows (SWAR), since nearly every number in a
+/// data file is short.
+#[inline(always)]
+pub(crate) fn parse_decimal_prefix(s: &[u8], mut i: usize) -> Option<(f64, usize)> {
+    let negative = s.get(i) == Some(&b'-');
+    i += negative as usize;
+    let (mut m, int_digits) = digits(s, i, 0);
+    i += int_digits;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        (m, frac_digits) = digits(s, i, m);
+        i += frac_digits;
+    }
+    let n = int_digits + frac_digits;
+    if n == 0 || n > 19 || matches!(s.get(i), Some(b'e' | b'E')) {
+        return None;
+    }
+    Some((exact_value(m, -(frac_digits as i64), negative)?, i))
+}
+
+/// Reads the run of ASCII digits at `s[i..]` into `m` (`m · 10^k + digits`, wrapping: the
+/// caller rejects runs that make the total exceed 19 digits); returns `m` and the run's
+/// length.
+#[inline(always)]
+fn digits(s: &[u8], i: usize, mut m: u64) -> (u64, usize) {
+    let mut j = i;
+    // Eight bytes at a time: the leading digits of the word, converted in three
+    // multiply-adds (pairs, then quads, then the eight).
+    while let Some(chunk) = s.get(j..j + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let k = leading_digits(w);
+        if k == 8 {
+            m = m.wrapping_mul(100_000_000).wrapping_add(eight_digits(w));
+            j += 8;
+            continue;
+        }
+        if k > 0 {
+            // Shift the k digits to the top of the word, zeros ('0') below them.
+            let shift = 8 * (8 - k);
+            let w = (w << shift) | (0x3030_3030_3030_3030u64 >> (64 - shift));
+            m = m.wrapping_mul(POW10_U64[k]).wrapping_add(eight_digits(w));
+        }
+        return (m, j + k - i);
+    }
+    while let Some(&c) = s.get(j) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        m = m.wrapping_mul(10).wrapping_add((c - b'0') as u64);
+        j += 1;
+    }
+    (m, j - i)
+}
+
+/// 10^k for k in 0..=8.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of the word's bytes, from the lowest (the first in the text), are ASCII digits
+/// before the first that is not.
+#[inline(always)]
+fn leading_digits(w: u64) -> usize {
+    // A byte is a digit when its high nibble is 3 and its low nibble is below 10: adding 6
+    // to the low nibble carries into bit 4 exactly for 10..15.
+    let not_three = (w & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030;
+    let over_nine =
+        (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_add(0x0606_0606_0606_0606) & 0x1010_1010_1010_1010;
+    let bad = not_three | over_nine;
+    (bad.trailing_zeros() / 8) as usize
+}
+
+/// The value of eight ASCII digits (the first in the lowest byte).
+#[inline(always)]
+fn eight_digits(w: u64) -> u64 {
+    let w = w - 0x3030_3030_3030_3030;
+    // Pairs: 10·first + second in each 16-bit lane, then quads, then the whole.
+    let w = (w * 10 + (w >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let w = (w * 100 + (w >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (w * 10_000 + (w >> 32)) & 0xFFFF_FFFF
 }
 
 /// Correctly rounded fallback for inputs the fast path cannot do exactly. `text` has passed
@@ -317,6 +428,66 @@ mod tests {
         }
     }
 
+    #[test]
+    fn decimal_prefix_reads_plain_decimals_and_stops_where_they_end() {
+        for (text, want) in [
+            ("123.456,", Some((123.456, 7))),
+            ("-0.0\n", Some((-0.0, 4))),
+            ("1.", Some((1.0, 2))),
+            ("-.5", Some((-0.5, 3))),
+            ("12345678.125;", Some((12345678.125, 12))),
+            ("1234567890123456", Some((1234567890123456.0, 16))),
+            ("0.000001x", Some((0.000001, 8))),
+            ("7 ", Some((7.0, 1))),
+            ("1.2.3", Some((1.2, 3))),
+        ] {
+            let got = parse_decimal_prefix(text.as_bytes(), 0);
+            assert_eq!(
+                got.map(|(v, e)| (v.to_bits(), e)),
+                want.map(|(v, e)| (f64::to_bits(v), e)),
+                "{text:?}"
+            );
+        }
+        // Not plain decimals, or not exact in one operation: the caller's general path.
+        for text in [
+            "",
+            "-",
+            ".",
+            "+1",
+            "1e5",
+            "2E-3",
+            "nan",
+            "inf",
+            " 1",
+            "12345678901234567890",
+            "0.1234567890123456789",
+            "9007199254740993",
+            "--1",
+        ] {
+            assert_eq!(parse_decimal_prefix(text.as_bytes(), 0), None, "{text:?}");
+        }
+        // From an offset, as the CSV reader calls it.
+        assert_eq!(parse_decimal_prefix(b"S1,2.5\n", 3), Some((2.5, 6)));
+    }
+
+    #[test]
+    fn digit_words_classify_every_byte() {
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b, b'0', b'1', b'2', b'3', b'4', b'5', b'6']);
+            let want = if b.is_ascii_digit() { 8 } else { 0 };
+            assert_eq!(leading_digits(w), want, "byte {b:#04x}");
+            let w = u64::from_le_bytes([b'9', b'8', b'7', b, b'0', b'0', b'0', b'0']);
+            assert_eq!(
+                leading_digits(w),
+                if b.is_ascii_digit() { 8 } else { 3 },
+                "byte {b:#04x}"
+            );
+        }
+        assert_eq!(eight_digits(u64::from_le_bytes(*b"12345678")), 12_345_678);
+        assert_eq!(eight_digits(u64::from_le_bytes(*b"99999999")), 99_999_999);
+        assert_eq!(eight_digits(u64::from_le_bytes(*b"00000001")), 1);
+    }
+
     /// Decimal strings shaped like data: a few digits, a point, maybe an exponent.
     fn decimal_text() -> impl Strategy<Value = String> {
         (
@@ -352,6 +523,32 @@ mod tests {
             let want: f64 = text.parse().unwrap();
             let got = parse_f64(text.as_bytes()).unwrap();
             prop_assert!(same(got, want), "{} -> {:e}, std {:e}", text, got, want);
+        }
+
+        /// Wherever the fast path reads a number, the bytes it read parse to the same value
+        /// with [`parse_f64`] (which agrees with std above), and it stopped at a byte that
+        /// cannot continue the number.
+        #[test]
+        fn decimal_prefix_agrees_with_parse_f64(
+            text in decimal_text(),
+            short in "-?[0-9]{1,9}(\\.[0-9]{0,6})?",
+            use_short in any::<bool>(),
+            tail in prop::sample::select(vec!["", ",", "\n", "\r\n", ";1", "x", "e", " ", ".5", "-"]),
+            offset in 0usize..3,
+        ) {
+            let number = if use_short { &short } else { &text };
+            let s = format!("{}{number}{tail}", &",,,"[..offset]);
+            let got = parse_decimal_prefix(s.as_bytes(), offset);
+            if let Some((v, end)) = got {
+                let want = parse_f64(&s.as_bytes()[offset..end]);
+                prop_assert!(want.is_some_and(|w| same(v, w)), "{:?}: {:e} vs {:?}", s, v, want);
+                let next = s.as_bytes().get(end);
+                prop_assert!(!next.is_some_and(|c| c.is_ascii_digit()), "{:?} stopped at {}", s, end);
+            }
+            // Short plain decimals (the bulk of data files) take the fast path.
+            if use_short && !matches!(tail, "e" | ".5") {
+                prop_assert!(got.is_some_and(|(_, end)| end == offset + short.len()), "{:?}", s);
+            }
         }
 
         #[test]

@@ -218,6 +218,12 @@ impl Freq {
     /// `None` with fewer than two values, or when the step is not a whole number of minutes.
     pub fn infer(times: &[i64], kind: TimeKind) -> Option<Freq> {
         let d = most_common_step(times.windows(2).map(|w| w[1].saturating_sub(w[0])))?;
+        Freq::infer_with_step(times, kind, d)
+    }
+
+    /// [`Freq::infer`] for a series whose most common step is already known to be `d`
+    /// (as when every step was seen to be `d`): skips counting the steps again.
+    pub(crate) fn infer_with_step(times: &[i64], kind: TimeKind, d: i64) -> Option<Freq> {
         if kind == TimeKind::Integer {
             return Some(Freq::Integer(d));
         }

@@ -6,7 +6,7 @@
 
 use super::time_cache::TimeCache;
 use crate::data::datetime::{TimeKind, MICROS_PER_MINUTE};
-use crate::data::float::{format_f64, parse_field};
+use crate::data::float::{format_f64, parse_decimal_prefix, parse_field};
 use crate::data::frame::{Column, TextColumn, TimeColumn};
 use std::collections::HashMap;
 
@@ -23,6 +23,34 @@ pub(super) enum CellError {
     TooManyValues,
 }
 
+/// Whether [`Builder::push_fast`] may be used with delimiter `d`: not a byte that numbers
+/// and dates are made of (a field's fast reading stops at the first byte that cannot continue
+/// it, which must then be the field's end).
+pub(super) fn fast_delimiter(d: u8) -> bool {
+    !(d.is_ascii_digit() || matches!(d, b'-' | b'+' | b'.' | b'e' | b'E'))
+}
+
+/// Whether a field that ends at `text[end]` ends there as the column requires: at the
+/// delimiter, or for the last column at a line break or the end of the text.
+#[inline(always)]
+fn ends_field(text: &[u8], end: usize, d: u8, last_col: bool) -> bool {
+    match text.get(end) {
+        None => last_col,
+        Some(&c) if last_col => c == b'\n' || c == b'\r',
+        Some(&c) => c == d,
+    }
+}
+
+/// Whether one of the bytes of `w` under `mask` (whole bytes) is `b`.
+#[inline(always)]
+fn contains_byte(w: u64, mask: u64, b: u8) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Bytes outside the mask become 0xFF, never zero; a zero byte is a match.
+    let x = (w ^ (ONES * b as u64)) | !mask;
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
+}
+
 fn utf8(bytes: &[u8]) -> Result<&str, CellError> {
     std::str::from_utf8(bytes).map_err(|_| CellError::NotUtf8)
 }
@@ -36,6 +64,13 @@ pub(super) struct TextBuilder {
     index: HashMap<String, u32>,
     last: Vec<u8>,
     last_code: u32,
+    /// The previous value as a word (its bytes from the lowest, zeros past its end) and the
+    /// mask of its bytes, when it is at most 8 bytes long and holds no line break: what
+    /// [`TextBuilder::push_fast`] compares the next field with.
+    last_word: Option<(u64, u64)>,
+    /// Whether some rows hold numbers written back in canonical form (an automatic column
+    /// that turned to text): their spelling in the input is lost.
+    respelled: bool,
 }
 
 impl TextBuilder {
@@ -60,11 +95,46 @@ impl TextBuilder {
                 c
             }
         };
+        self.set_last(bytes, code);
+        self.codes.push(code);
+        Ok(())
+    }
+
+    fn set_last(&mut self, bytes: &[u8], code: u32) {
         self.last.clear();
         self.last.extend_from_slice(bytes);
         self.last_code = code;
-        self.codes.push(code);
-        Ok(())
+        self.last_word = (bytes.len() <= 8 && !bytes.contains(&b'\n') && !bytes.contains(&b'\r'))
+            .then(|| {
+                let mut w = [0u8; 8];
+                w[..bytes.len()].copy_from_slice(bytes);
+                let mask = u64::MAX
+                    .checked_shr(64 - 8 * bytes.len() as u32)
+                    .unwrap_or(0);
+                (u64::from_le_bytes(w), mask)
+            });
+    }
+
+    /// The block reader's fast path (see [`Builder::push_fast`]): the field at `text[i..]`
+    /// equal to the previous value (a short one), told by one 8-byte compare instead of a
+    /// search for the field's end and a byte comparison.
+    #[inline(always)]
+    fn push_fast(&mut self, text: &[u8], i: usize, d: u8, last_col: bool) -> Option<usize> {
+        let (key, mask) = self.last_word?;
+        let len = self.last.len();
+        let chunk = text.get(i..i + 8)?;
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // The previous value must not hold the delimiter (a quoted one might, read serially
+        // before), or its bytes here would be more than one field.
+        let end = i + len;
+        if (w ^ key) & mask != 0
+            || contains_byte(key, mask, d)
+            || !ends_field(text, end, d, last_col)
+        {
+            return None;
+        }
+        self.codes.push(self.last_code);
+        Some(end)
     }
 
     fn reserve(&mut self, rows: usize) {
@@ -103,6 +173,7 @@ impl TextBuilder {
         other.codes.clear();
         std::mem::swap(&mut self.last, &mut other.last);
         self.last_code = map[other.last_code as usize];
+        self.last_word = other.last_word.take();
     }
 
     pub(super) fn finish(self) -> TextColumn {
@@ -156,6 +227,21 @@ impl TimeBuilder {
             return Ok(());
         }
         self.push_offset(bytes, p.value, p.offset_minutes)
+    }
+
+    /// The block reader's fast path (see [`Builder::push_fast`]): a date of the month cached
+    /// in a column of dates without UTC offsets.
+    #[inline(always)]
+    fn push_fast(&mut self, text: &[u8], i: usize, d: u8, last_col: bool) -> Option<usize> {
+        if self.kind != Some(TimeKind::Date) || self.utc || self.first_offset.is_some() {
+            return None;
+        }
+        let (value, end) = self.cache.date_at(text, i)?;
+        if !ends_field(text, end, d, last_col) {
+            return None;
+        }
+        self.values.push(value);
+        Some(end)
     }
 
     /// A value whose offset differs from the first row's: from now on the column is UTC.
@@ -271,7 +357,10 @@ impl AutoBuilder {
     /// Turns a numeric column into text, its numbers in canonical form.
     fn make_text(&mut self) -> Result<&mut TextBuilder, CellError> {
         if let AutoBuilder::Float(v) = self {
-            let mut t = TextBuilder::default();
+            let mut t = TextBuilder {
+                respelled: !v.is_empty(),
+                ..TextBuilder::default()
+            };
             let mut text = Vec::new();
             for &x in v.iter() {
                 text.clear();
@@ -287,14 +376,15 @@ impl AutoBuilder {
     }
 
     /// Whether the rows of `other` can follow these. A numeric `other` after a text column
-    /// cannot: pushed here its numbers would have kept their spelling.
+    /// cannot: pushed here its numbers would have kept their spelling; nor can a text
+    /// `other` whose first rows were numbers written back in canonical form.
     fn can_append(&self, other: &AutoBuilder) -> bool {
         match (self, other) {
             (AutoBuilder::Float(_), AutoBuilder::Float(_)) => true,
             (AutoBuilder::Float(v), AutoBuilder::Text(t)) => {
                 v.len() + t.dict.len() <= u32::MAX as usize
             }
-            (AutoBuilder::Text(a), AutoBuilder::Text(b)) => a.can_append(b),
+            (AutoBuilder::Text(a), AutoBuilder::Text(b)) => a.can_append(b) && !b.respelled,
             (AutoBuilder::Text(_), AutoBuilder::Float(v)) => v.is_empty(),
         }
     }
@@ -357,6 +447,39 @@ impl Builder {
                 }
             },
             Builder::Auto(a) => a.push(bytes),
+        }
+    }
+
+    /// Pushes the field that starts at `text[i]` when it has one of the common shapes read
+    /// without searching for its end first (the previous row's short id, a date of the
+    /// cached month, a plain decimal), and returns where it ends: at a delimiter `d` when
+    /// `last_col` is false, at a line break or the end of `text` when it is true. `None`
+    /// (nothing pushed) for anything else, which the caller then reads the general way.
+    ///
+    /// Whatever it pushes is exactly what [`Builder::push`] pushes for the field
+    /// `text[i..end]`, and that field ends at the first delimiter or line break after `i`,
+    /// provided `d` cannot be part of a number or a date (see [`fast_delimiter`]).
+    #[inline(always)]
+    pub(super) fn push_fast(
+        &mut self,
+        text: &[u8],
+        i: usize,
+        d: u8,
+        last_col: bool,
+    ) -> Option<usize> {
+        match self {
+            Builder::Id(t) | Builder::Auto(AutoBuilder::Text(t)) => {
+                t.push_fast(text, i, d, last_col)
+            }
+            Builder::Time(t) => t.push_fast(text, i, d, last_col),
+            Builder::Target(v) | Builder::Auto(AutoBuilder::Float(v)) => {
+                let (x, end) = parse_decimal_prefix(text, i)?;
+                if !ends_field(text, end, d, last_col) {
+                    return None;
+                }
+                v.push(x);
+                Some(end)
+            }
         }
     }
 

@@ -7,8 +7,13 @@
 //! same text (the block reader's property tests check this): blank lines are skipped, LF,
 //! CRLF and a lone CR each end one line, a record with the wrong number of fields is reported
 //! before any bad field in it.
+//!
+//! Each field is first offered to [`Builder::push_fast`], which reads the usual shapes (the
+//! previous row's id, a date of the current month, a short decimal) straight from the text
+//! and so finds the field's end while typing it; anything else is cut at the next delimiter
+//! or line break and typed by [`Builder::push`].
 
-use super::builders::Builder;
+use super::builders::{fast_delimiter, Builder};
 use super::{cell_error, field_count_error};
 use crate::data::csv::find_field_end;
 use crate::error::Result;
@@ -41,6 +46,7 @@ pub(super) fn parse_plain(
     let len = text.len();
     let mut i = 0;
     let mut counts = Counts::default();
+    let fast = fast_delimiter(delimiter);
     while i < len {
         let c = text[i];
         if c == b'\n' || c == b'\r' {
@@ -52,6 +58,13 @@ pub(super) fn parse_plain(
         let start = i;
         let here = line + counts.lines;
         for (k, builder) in builders.iter_mut().enumerate() {
+            let last_col = k + 1 == n;
+            if fast {
+                if let Some(end) = builder.push_fast(text, i, delimiter, last_col) {
+                    i = end + !last_col as usize;
+                    continue;
+                }
+            }
             let end = find_field_end(text, i, delimiter);
             let more = end < len && text[end] == delimiter;
             if more != (k + 1 < n) {

@@ -27,6 +27,24 @@ pub(super) struct TimeCache {
 }
 
 impl TimeCache {
+    /// The block reader's fast path for a date of the cached month at `text[i..]`: its
+    /// wall-clock micros and where it ends (`i + 10`), when the ten bytes there are the
+    /// month's `YYYY-MM-` and a valid day. Whether the field ends there is the caller's check;
+    /// when it does, the value is the one [`TimeCache::parse`] gives for the field.
+    #[inline(always)]
+    pub(super) fn date_at(&self, text: &[u8], i: usize) -> Option<(i64, usize)> {
+        let p = self.month_prefix?;
+        let t = text.get(i..i + 10)?;
+        if t[..8] != p {
+            return None;
+        }
+        let d = two_digits(t[8], t[9])?;
+        if !(1..=self.month_days).contains(&d) {
+            return None;
+        }
+        Some((self.month_start + (d as i64 - 1) * MICROS_PER_DAY, i + 10))
+    }
+
     /// Parses one time field, as [`parse_time`] does.
     #[inline]
     pub(super) fn parse(&mut self, text: &[u8]) -> Result<ParsedTime, String> {
