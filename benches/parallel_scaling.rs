@@ -11,9 +11,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use nd_kernels::{Epilogue, GemmSpec, Kernels};
 use neuro_divergent::nn::gemm::{self, split_into};
 use neuro_divergent::sched::Pool;
-use nd_kernels::{Epilogue, GemmSpec, Kernels};
 
 /// Deterministic values in [-1, 1).
 fn values(len: usize, seed: u32) -> Vec<f32> {
@@ -53,8 +53,17 @@ impl Product {
     /// Seconds per product split into (up to) `parts` on `pool`, averaged over enough calls
     /// to last about 20 ms.
     fn time(&mut self, pool: &Pool, parts: usize, k: &Kernels) -> f64 {
-        let mut run = |p: &mut Product| {
-            split_into(pool, parts, k, &p.spec, &p.a, &p.b, &mut p.c, Epilogue::NONE);
+        let run = |p: &mut Product| {
+            split_into(
+                pool,
+                parts,
+                k,
+                &p.spec,
+                &p.a,
+                &p.b,
+                &mut p.c,
+                Epilogue::NONE,
+            );
             black_box(&p.c);
         };
         run(self);
@@ -123,7 +132,10 @@ fn sweep(k: &Kernels, rounds: usize) {
             shapes.push((m, nk, nk));
         }
     }
-    let mut products: Vec<Product> = shapes.iter().map(|&(m, n, k)| Product::new(m, n, k)).collect();
+    let mut products: Vec<Product> = shapes
+        .iter()
+        .map(|&(m, n, k)| Product::new(m, n, k))
+        .collect();
     let mut t1 = vec![Vec::new(); products.len()];
     let mut t2 = vec![Vec::new(); products.len()];
     for _ in 0..rounds {
@@ -151,7 +163,11 @@ fn sweep(k: &Kernels, rounds: usize) {
             a * 1e6,
             b * 1e6,
             a / b,
-            if gemm::max_parts(&s) >= 2 { "yes" } else { "no" },
+            if gemm::max_parts(&s) >= 2 {
+                "yes"
+            } else {
+                "no"
+            },
             format!("{} part", gemm::parts(&s, 2)),
         );
     }
@@ -159,11 +175,10 @@ fn sweep(k: &Kernels, rounds: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rounds = args
-        .iter()
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(7usize);
-    let only = |name: &str| !args.iter().any(|a| a == "sweep" || a == "scaling") || args.iter().any(|a| a == name);
+    let rounds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(7usize);
+    let only = |name: &str| {
+        !args.iter().any(|a| a == "sweep" || a == "scaling") || args.iter().any(|a| a == name)
+    };
     let k = nd_kernels::active();
     println!(
         "parallel sgemm bench: ISA {:?}, {} cores available, load average {} at start",

@@ -75,10 +75,7 @@ pub fn parts(spec: &GemmSpec, threads: usize) -> usize {
         .saturating_mul(spec.m)
         .saturating_mul(spec.n)
         .saturating_mul(spec.k);
-    max_parts(spec)
-        .min(threads)
-        .min(flops / PART_FLOPS)
-        .max(1)
+    max_parts(spec).min(threads).min(flops / PART_FLOPS).max(1)
 }
 
 /// The rows of C that part `i` of `parts` computes: boundaries at multiples of [`ROW_UNIT`]
@@ -272,7 +269,16 @@ mod tests {
             let mut want = self.c.clone();
             (k.sgemm)(&self.spec, &self.a, &self.b, &mut want, self.ep());
             let mut got = self.c.clone();
-            split_into(pool, parts, k, &self.spec, &self.a, &self.b, &mut got, self.ep());
+            split_into(
+                pool,
+                parts,
+                k,
+                &self.spec,
+                &self.a,
+                &self.b,
+                &mut got,
+                self.ep(),
+            );
             (want, got)
         }
     }
@@ -297,12 +303,12 @@ mod tests {
         assert_eq!(parts(&big, 8), 8);
         assert_eq!(parts(&big, 64), 1024 / MIN_PART_ROWS);
         // Too few rows for two blocks above SMALL_M, too narrow, or alpha = 0.
-        assert_eq!(parts(&GemmSpec::new(2 * MIN_PART_ROWS - 1, 4096, 4096), 8), 1);
+        assert_eq!(
+            parts(&GemmSpec::new(2 * MIN_PART_ROWS - 1, 4096, 4096), 8),
+            1
+        );
         assert_eq!(parts(&GemmSpec::new(4096, MIN_COLS - 1, 4096), 8), 1);
-        let zero = GemmSpec {
-            alpha: 0.0,
-            ..big
-        };
+        let zero = GemmSpec { alpha: 0.0, ..big };
         assert_eq!(parts(&zero, 8), 1);
         // Below the flop threshold: one part; at twice it, two.
         let m = 2 * MIN_PART_ROWS;
@@ -354,14 +360,18 @@ mod tests {
                 for k in table::all_supported() {
                     for pool in &pools {
                         let before = sched::regions_entered_here();
-                        let (want, got) = c.both(&k, pool, pool.threads());
+                        let (want, got) = c.both(k, pool, pool.threads());
                         let entered = sched::regions_entered_here() - before;
                         // Every pool but the one-thread pool really split (a one-part
                         // product calls the kernel without entering the pool).
                         let split = u64::from(pool.threads() > 1);
                         assert_eq!(entered, split, "{shape:?} on {} threads", pool.threads());
                         same_bits(&want, &got).unwrap_or_else(|e| {
-                            panic!("{:?} {shape:?} {trans:?} {} thr: {e}", k.isa, pool.threads())
+                            panic!(
+                                "{:?} {shape:?} {trans:?} {} thr: {e}",
+                                k.isa,
+                                pool.threads()
+                            )
                         });
                     }
                 }
@@ -391,7 +401,7 @@ mod tests {
             let c = case((m, n, k), trans, pad, beta, bias, Activation::ALL_DEFAULT[act], seed);
             let pool = Pool::new(threads).unwrap();
             for table in table::all_supported() {
-                let (want, got) = c.both(&table, &pool, threads);
+                let (want, got) = c.both(table, &pool, threads);
                 prop_assert!(same_bits(&want, &got).is_ok(), "{:?}: {:?}", table.isa, same_bits(&want, &got));
             }
         }
@@ -427,7 +437,15 @@ mod tests {
         };
         let pool = Pool::new(2).unwrap();
         // Large enough for 2 parts, marked by its k.
-        let c = case((1024, 256, 401), (false, false), (0, 0, 0), 0.0, false, Activation::Identity, 7);
+        let c = case(
+            (1024, 256, 401),
+            (false, false),
+            (0, 0, 0),
+            0.0,
+            false,
+            Activation::Identity,
+            7,
+        );
         let run = || {
             let mut out = c.c.clone();
             sgemm_on(&pool, &spy, &c.spec, &c.a, &c.b, &mut out, c.ep());
@@ -451,7 +469,15 @@ mod tests {
         // A single-window Linear forward (1 row) and a batch just under 2·PART_FLOPS.
         for (m, n, kk) in [(1, 1024, 1024), (2 * MIN_PART_ROWS, 64, 200)] {
             assert!(2 * m * n * kk < 2 * PART_FLOPS);
-            let c = case((m, n, kk), (false, true), (0, 0, 0), 0.0, true, Activation::Relu, 3);
+            let c = case(
+                (m, n, kk),
+                (false, true),
+                (0, 0, 0),
+                0.0,
+                true,
+                Activation::Relu,
+                3,
+            );
             let before = sched::regions_entered_here();
             let mut got = c.c.clone();
             sgemm(k, &c.spec, &c.a, &c.b, &mut got, c.ep());
@@ -462,7 +488,15 @@ mod tests {
         }
         // The counter does see a split product (so the check above can fail).
         let pool = Pool::new(2).unwrap();
-        let c = case((1024, 256, 64), (false, false), (0, 0, 0), 0.0, false, Activation::Identity, 5);
+        let c = case(
+            (1024, 256, 64),
+            (false, false),
+            (0, 0, 0),
+            0.0,
+            false,
+            Activation::Identity,
+            5,
+        );
         let before = sched::regions_entered_here();
         let mut got = c.c.clone();
         sgemm_on(&pool, k, &c.spec, &c.a, &c.b, &mut got, c.ep());
@@ -473,8 +507,24 @@ mod tests {
     #[should_panic(expected = "sgemm: C has")]
     fn a_short_c_panics_before_any_part_runs() {
         let pool = Pool::new(2).unwrap();
-        let c = case((1024, 256, 64), (false, false), (0, 0, 0), 0.0, false, Activation::Identity, 5);
+        let c = case(
+            (1024, 256, 64),
+            (false, false),
+            (0, 0, 0),
+            0.0,
+            false,
+            Activation::Identity,
+            5,
+        );
         let mut short = vec![0.0; c.c.len() - 1];
-        sgemm_on(&pool, nd_kernels::active(), &c.spec, &c.a, &c.b, &mut short, c.ep());
+        sgemm_on(
+            &pool,
+            nd_kernels::active(),
+            &c.spec,
+            &c.a,
+            &c.b,
+            &mut short,
+            c.ep(),
+        );
     }
 }

@@ -171,7 +171,14 @@ impl Linear {
             beta: 1.0,
             ..GemmSpec::new(self.d_out, self.d_in, rows)
         };
-        gemm::sgemm(k, &dw_spec, dz, x, self.weight.of_mut(grads), Epilogue::NONE);
+        gemm::sgemm(
+            k,
+            &dw_spec,
+            dz,
+            x,
+            self.weight.of_mut(grads),
+            Epilogue::NONE,
+        );
         if let Some(b) = self.bias {
             (k.col_sum_acc)(dz, self.d_out, b.of_mut(grads));
         }
