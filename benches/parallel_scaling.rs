@@ -127,6 +127,11 @@ fn sweep(k: &Kernels, rounds: usize) {
         .iter()
         .map(|&s| (s, s, s))
         .collect();
+    // The smallest splittable row count (two parts of MIN_PART_ROWS) with growing k: where
+    // the break-even lies.
+    for k in [4, 8, 16, 32, 64, 128] {
+        shapes.push((2 * gemm::MIN_PART_ROWS, 64, k));
+    }
     for m in [32, 256, 1024] {
         for nk in [512, 1024] {
             shapes.push((m, nk, nk));

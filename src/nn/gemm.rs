@@ -54,11 +54,17 @@ pub const MIN_PART_ROWS: usize = (SMALL_M / ROW_UNIT + 1) * ROW_UNIT;
 pub const MIN_COLS: usize = 32;
 
 /// The fewest flops (2·m·n·k) worth giving to one part; a product is split into at most
-/// flops / PART_FLOPS parts, so it splits at all from 2·PART_FLOPS.
+/// flops / PART_FLOPS parts, so it splits at all from 2·PART_FLOPS = 2 MFLOP.
 ///
-/// Measured with `cargo bench --bench parallel_scaling` (threshold sweep: 1- vs 2-thread time
-/// of square products and layer shapes): see the figures below.
-pub const PART_FLOPS: usize = 4_000_000;
+/// Measured with `cargo bench --bench parallel_scaling -- 9 sweep` (AVX-512 Xeon, 2 cores,
+/// load average 2.0 from other jobs), forced 2-part split vs 1 thread, warm workers:
+/// 144×64×k (the smallest splittable m) gives t1/t2 = 0.87 at 0.15 MFLOP (k = 8), 1.07 at
+/// 0.29, 1.25 at 0.59, 1.45 at 1.18, 1.62 at 2.36; 144³ (6 MFLOP) 1.63, 256³ 1.78,
+/// 1024³ 1.93. The break-even is near 0.3 MFLOP; the threshold sits well above it, where the
+/// gain is already ~1.5×, so a part's work (≥ ~10 µs) also covers a worker that has to be
+/// woken from parking (~45 µs in the worst case is bounded anyway: `join` takes back a part
+/// nobody stole, so a cold pool costs about the sequential time).
+pub const PART_FLOPS: usize = 1_000_000;
 
 /// The most parts `spec` may be cut into with every part taking the kernel path of the whole
 /// product (module docs): 1 when it must not be split.
@@ -466,9 +472,12 @@ mod tests {
     #[test]
     fn a_product_below_the_threshold_enters_no_region() {
         let k = nd_kernels::active();
-        // A single-window Linear forward (1 row) and a batch just under 2·PART_FLOPS.
-        for (m, n, kk) in [(1, 1024, 1024), (2 * MIN_PART_ROWS, 64, 200)] {
-            assert!(2 * m * n * kk < 2 * PART_FLOPS);
+        // A single-window Linear forward (1 row, 2 MFLOP: too few rows to split) and a batch
+        // just under the flop threshold.
+        let (m2, n2) = (2 * MIN_PART_ROWS, 64);
+        let k2 = (2 * PART_FLOPS - 1) / (2 * m2 * n2);
+        assert_eq!(max_parts(&GemmSpec::new(m2, n2, k2)), 2);
+        for (m, n, kk) in [(1, 1024, 1024), (m2, n2, k2)] {
             let c = case(
                 (m, n, kk),
                 (false, true),
