@@ -11,6 +11,9 @@
 //!   dW += dzᵀ·x      (D_out, R)·(R, D_in)
 //!   db += Σ_rows dz
 //!   dx += dz·W       (R, D_out)·(D_out, D_in)
+//!
+//! The three products go through [`super::gemm::sgemm`], which splits large ones over the
+//! pool's threads (outside parallel regions only) with the same bits as one kernel call.
 
 use super::gemm;
 use super::params::{Init, ParamLayout, ParamRange};
