@@ -155,7 +155,9 @@ impl Tensor {
     }
 
     /// C = A·B with the active kernels' sgemm, for A (m, k), B (k, n) and C (m, n); C is
-    /// overwritten. An error naming the three shapes if they do not fit together.
+    /// overwritten. Large products are split over the global pool's threads (outside a
+    /// parallel region; see [`crate::nn::gemm`]), with the same bits. An error naming the
+    /// three shapes if they do not fit together.
     pub fn matmul_into(
         a: TensorView<'_>,
         b: TensorView<'_>,
@@ -173,7 +175,8 @@ impl Tensor {
             return Err(mismatch());
         }
         let spec = GemmSpec::new(m, n, k);
-        (nd_kernels::active().sgemm)(
+        crate::nn::gemm::sgemm(
+            nd_kernels::active(),
             &spec,
             a.as_slice(),
             b.as_slice(),

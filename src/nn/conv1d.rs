@@ -26,6 +26,7 @@
 //! One GEMM with inner dimension K·C_in runs faster than K GEMMs of inner dimension C_in over
 //! shifted rows (and needs no fix-up of the rows where the shift crosses a sequence boundary).
 
+use super::gemm;
 use super::params::{Init, ParamLayout, ParamRange};
 use super::recurrent::{carve, carve_ref, SeqDims};
 use crate::error::{Error, Result};
@@ -263,13 +264,13 @@ impl Conv1d {
                 bias: self.bias.map(|b| b.of(params)),
                 activation: self.activation,
             };
-            (k.sgemm)(&spec, col, w, y, ep);
+            gemm::sgemm(k, &spec, col, w, y, ep);
         } else {
             let ep = Epilogue {
                 bias: self.bias.map(|b| b.of(params)),
                 ..Epilogue::NONE
             };
-            (k.sgemm)(&spec, col, w, z, ep);
+            gemm::sgemm(k, &spec, col, w, z, ep);
             (k.act_forward)(self.activation, z, y);
         }
     }
@@ -308,7 +309,7 @@ impl Conv1d {
             lda: self.c_out,
             ..GemmSpec::new(self.c_out, kc, rows)
         };
-        (k.sgemm)(&spec, dz, col, dw, Epilogue::NONE);
+        gemm::sgemm(k, &spec, dz, col, dw, Epilogue::NONE);
         let dweight = self.weight.of_mut(grads);
         for (o, row) in dw.chunks_exact(kc.max(1)).enumerate() {
             for j in 0..self.kernel {
@@ -322,7 +323,8 @@ impl Conv1d {
         }
         if let Some(dx) = dx {
             // dcol (B·T_out, K·C_in) = dz (B·T_out, C_out) · W' (C_out, K·C_in), then col2im
-            (k.sgemm)(
+            gemm::sgemm(
+                k,
                 &GemmSpec::new(rows, kc, self.c_out),
                 dz,
                 w,

@@ -11,7 +11,11 @@
 //!   dW += dzᵀ·x      (D_out, R)·(R, D_in)
 //!   db += Σ_rows dz
 //!   dx += dz·W       (R, D_out)·(D_out, D_in)
+//!
+//! The three products go through [`super::gemm::sgemm`], which splits large ones over the
+//! pool's threads (outside parallel regions only) with the same bits as one kernel call.
 
+use super::gemm;
 use super::params::{Init, ParamLayout, ParamRange};
 use nd_kernels::gemm::{Epilogue, GemmSpec, Transpose};
 use nd_kernels::table::Kernels;
@@ -94,7 +98,8 @@ impl Linear {
             bias: self.bias.map(|b| b.of(params)),
             activation: self.activation,
         };
-        (k.sgemm)(
+        gemm::sgemm(
+            k,
             &self.affine_spec(rows),
             x,
             self.weight.of(params),
@@ -121,7 +126,8 @@ impl Linear {
             activation: Activation::Identity,
         };
         let z = &mut cache[..rows * self.d_out];
-        (k.sgemm)(
+        gemm::sgemm(
+            k,
             &self.affine_spec(rows),
             x,
             self.weight.of(params),
@@ -168,7 +174,14 @@ impl Linear {
             beta: 1.0,
             ..GemmSpec::new(self.d_out, self.d_in, rows)
         };
-        (k.sgemm)(&dw_spec, dz, x, self.weight.of_mut(grads), Epilogue::NONE);
+        gemm::sgemm(
+            k,
+            &dw_spec,
+            dz,
+            x,
+            self.weight.of_mut(grads),
+            Epilogue::NONE,
+        );
         if let Some(b) = self.bias {
             (k.col_sum_acc)(dz, self.d_out, b.of_mut(grads));
         }
@@ -178,7 +191,7 @@ impl Linear {
                 beta: 1.0,
                 ..GemmSpec::new(rows, self.d_in, self.d_out)
             };
-            (k.sgemm)(&dx_spec, dz, self.weight.of(params), dx, Epilogue::NONE);
+            gemm::sgemm(k, &dx_spec, dz, self.weight.of(params), dx, Epilogue::NONE);
         }
     }
 }

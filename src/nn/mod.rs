@@ -27,6 +27,7 @@ pub mod decomposition;
 pub mod dropout;
 pub mod embedding;
 pub mod gated_skip;
+pub mod gemm;
 pub mod glu;
 pub mod gradcheck;
 pub mod grn;

@@ -49,8 +49,10 @@ const MC_TARGET: usize = 256;
 /// Above this many rows, A is packed (when reused).
 const BIG_M: usize = 512;
 /// Up to this many rows (in the computed orientation) B is used in place: it is reused by
-/// only a few row panels, so packing it would not pay for itself.
-const SMALL_M: usize = 64;
+/// only a few row panels, so packing it would not pay for itself. Public because a caller
+/// that splits C into row blocks (the root crate's parallel sgemm) keeps every block above it,
+/// so each block takes the same path, and gives the same bits, as the whole product.
+pub const SMALL_M: usize = 64;
 /// Up to this many rows of A, a product with a transposed B runs as dot products of rows
 /// ([`dot_rows`]): A's rows stay in L1 while each row of B is read once.
 const DOT_M: usize = 4;

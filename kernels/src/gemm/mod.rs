@@ -18,6 +18,7 @@ mod epilogue;
 pub mod kernel;
 mod pack;
 
+pub use blocking::SMALL_M;
 pub use epilogue::CTile;
 pub use kernel::{MicroKernel, Tile};
 
