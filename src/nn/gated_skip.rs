@@ -265,7 +265,11 @@ mod tests {
             ..Tolerance::default()
         };
         check_gradients(&case, tol, 7).unwrap();
-        check_isa_agreement(&case, 1e-4, 7).unwrap();
+        // The norm's input gradient over a few values is a difference of terms up to 1/σ
+        // larger than itself, so rounding differences between ISAs (FMA or not, summation
+        // order) show relative to it: a 3-value norm drew 6e-4 (the saved regression case).
+        let agreement = if gan.d_out <= 4 { 2e-3 } else { 1e-4 };
+        check_isa_agreement(&case, agreement, 7).unwrap();
     }
 
     proptest! {

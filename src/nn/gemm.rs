@@ -56,7 +56,7 @@ pub const MIN_COLS: usize = 32;
 /// The fewest flops (2·m·n·k) worth giving to one part; a product is split into at most
 /// flops / PART_FLOPS parts, so it splits at all from 2·PART_FLOPS = 2 MFLOP.
 ///
-/// Measured with `cargo bench --bench parallel_scaling -- 9 sweep` (AVX-512 Xeon, 2 cores,
+/// Measured with `cargo bench --bench parallel_scaling -- 9 sweep` (AVX-512, AMD EPYC VM, 2 cores,
 /// load average 2.0 from other jobs), forced 2-part split vs 1 thread, warm workers:
 /// 144×64×k (the smallest splittable m) gives t1/t2 = 0.87 at 0.15 MFLOP (k = 8), 1.07 at
 /// 0.29, 1.25 at 0.59, 1.45 at 1.18, 1.62 at 2.36; 144³ (6 MFLOP) 1.63, 256³ 1.78,
