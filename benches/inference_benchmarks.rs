@@ -11,6 +11,8 @@ mod mlp_stack;
 use mlp_stack::MlpStack;
 
 fn mlp_forward(c: &mut Criterion) {
+    // One thread (large products would otherwise split over the pool).
+    neuro_divergent::sched::set_threads(1).expect("one thread, set before any parallel call");
     let k = table::active();
     let mlp = MlpStack::new(24, 1024, 2, 12, 1);
     let mut g = c.benchmark_group("inference");

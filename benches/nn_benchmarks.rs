@@ -31,6 +31,8 @@ fn random(n: usize, seed: u64) -> Vec<f32> {
 }
 
 fn group(c: &mut Criterion) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
+    // One thread, as PyTorch's side (large products would otherwise split over the pool).
+    neuro_divergent::sched::set_threads(1).expect("one thread, set before any parallel call");
     let mut g = c.benchmark_group("nn");
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))

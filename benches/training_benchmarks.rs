@@ -13,6 +13,8 @@ mod mlp_stack;
 use mlp_stack::MlpStack;
 
 fn mlp_step(c: &mut Criterion) {
+    // One thread (large products would otherwise split over the pool).
+    neuro_divergent::sched::set_threads(1).expect("one thread, set before any parallel call");
     let k = table::active();
     let (batch, input, horizon) = (32, 24, 12);
     let mut mlp = MlpStack::new(input, 1024, 2, horizon, 1);
