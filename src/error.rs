@@ -108,7 +108,11 @@ pub enum ErrorKind {
 }
 
 /// The library's error: a kind, a location and a sentence.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` prints the kind and the readable sentence (`Parse: sales.csv, line 12, ...`), so
+/// that `fn main() -> Result<(), Box<dyn Error>>` and `unwrap` report what users can act on;
+/// `{:#?}` prints the fields.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     /// What kind of problem.
     pub kind: ErrorKind,
@@ -163,6 +167,20 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("location", &self.location)
+                .field("message", &self.message)
+                .finish()
+        } else {
+            write!(f, "{:?}: {self}", self.kind)
+        }
+    }
+}
+
 impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
@@ -174,6 +192,20 @@ impl From<std::io::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_is_the_kind_and_the_sentence() {
+        let e = Error::new(
+            ErrorKind::Parse,
+            Location::file("sales.csv").at_line(12),
+            "'abc' is not a number",
+        );
+        assert_eq!(
+            format!("{e:?}"),
+            "Parse: sales.csv, line 12: 'abc' is not a number"
+        );
+        assert!(format!("{e:#?}").contains("message: \"'abc' is not a number\""));
+    }
 
     #[test]
     fn display_puts_location_before_message() {
