@@ -27,7 +27,6 @@ use super::step::{StepBuffers, StepState};
 use crate::data::batch::gather;
 use crate::data::scalers::TemporalScaler;
 use crate::data::Dataset;
-use crate::loss::{LossDims, LossInputs};
 use crate::models::{Mode, Model, ModelInput};
 use crate::nn::ParamStore;
 use crate::rng::Rng;
@@ -110,7 +109,7 @@ pub fn train_step_parallel(
     lanes: &mut Lanes,
 ) -> f32 {
     let c = model.train_config();
-    let (h, l, q) = (c.h, c.input_size, model.n_outputs());
+    let (h, q) = (c.h, model.n_outputs());
     gather(ds, &bufs.windows, &mut bufs.batch);
     scaler.scale(&mut bufs.batch, &mut bufs.stats);
     let rows = bufs.batch.len();
@@ -144,30 +143,13 @@ pub fn train_step_parallel(
         bufs.y_hat[r.start * h * q..r.end * h * q].copy_from_slice(&lane.y_hat[..out]);
     }
 
+    let loss = bufs.loss_and_gradient(model, rows);
     let out = rows * h * q;
-    let dims = LossDims {
-        batch: rows,
-        horizon: h,
-        series: 1,
-    };
-    let b = &bufs.batch;
-    let mut x = LossInputs::new(
-        dims,
-        &b.outsample_y.as_slice()[..rows * h],
-        &bufs.y_hat[..out],
-    )
-    .with_mask(&b.outsample_mask.as_slice()[..rows * h]);
-    if c.loss.needs_insample() {
-        x = x.with_insample(&b.insample_y.as_slice()[..rows * l]);
-    }
-    let loss = c.loss.forward(&x);
-    let d = &mut bufs.d_y_hat[..out];
-    d.fill(0.0);
-    c.loss.backward(&x, 1.0, d);
 
     // Lane 0 accumulates into the store's own gradient buffer.
     std::mem::swap(&mut store.grads, &mut lanes.lanes[0].grads);
     let params: &[f32] = &store.values;
+    let batch = &bufs.batch;
     let d_y_hat = &bufs.d_y_hat[..out];
     for_each_mut(&mut lanes.lanes, |_, lane| {
         lane.grads.fill(0.0);

@@ -97,6 +97,37 @@ impl StepBuffers {
     }
 }
 
+impl StepBuffers {
+    /// The training loss of the first `rows` forecasts in `y_hat` against the batch's scaled
+    /// outsample (masked; with the insample for MASE), and its gradient into `d_y_hat`. The
+    /// whole batch at once: a mean's denominator spans every row.
+    pub fn loss_and_gradient(&mut self, model: &dyn Model, rows: usize) -> f32 {
+        let c = model.train_config();
+        let (h, l) = (c.h, c.input_size);
+        let out = rows * h * model.n_outputs();
+        let dims = LossDims {
+            batch: rows,
+            horizon: h,
+            series: 1,
+        };
+        let b = &self.batch;
+        let mut x = LossInputs::new(
+            dims,
+            &b.outsample_y.as_slice()[..rows * h],
+            &self.y_hat[..out],
+        )
+        .with_mask(&b.outsample_mask.as_slice()[..rows * h]);
+        if c.loss.needs_insample() {
+            x = x.with_insample(&b.insample_y.as_slice()[..rows * l]);
+        }
+        let loss = c.loss.forward(&x);
+        let d = &mut self.d_y_hat[..out];
+        d.fill(0.0);
+        c.loss.backward(&x, 1.0, d);
+        loss
+    }
+}
+
 /// The state one step changes besides the parameters.
 #[derive(Debug)]
 pub struct StepState {
@@ -130,27 +161,9 @@ pub fn train_step(
         scaler,
         Mode::Train(&mut state.dropout_rng),
     );
-    let (h, l, q) = (c.h, c.input_size, model.n_outputs());
-    let out = rows * h * q;
-    let dims = LossDims {
-        batch: rows,
-        horizon: h,
-        series: 1,
-    };
+    let loss = bufs.loss_and_gradient(model, rows);
+    let out = rows * c.h * model.n_outputs();
     let b = &bufs.batch;
-    let mut x = LossInputs::new(
-        dims,
-        &b.outsample_y.as_slice()[..rows * h],
-        &bufs.y_hat[..out],
-    )
-    .with_mask(&b.outsample_mask.as_slice()[..rows * h]);
-    if c.loss.needs_insample() {
-        x = x.with_insample(&b.insample_y.as_slice()[..rows * l]);
-    }
-    let loss = c.loss.forward(&x);
-    let d = &mut bufs.d_y_hat[..out];
-    d.fill(0.0);
-    c.loss.backward(&x, 1.0, d);
     store.zero_grads();
     model.backward(
         k,
