@@ -7,8 +7,11 @@
 //!   is already spread over the threads (data-parallel training shards, parallel predict
 //!   chunks), and splitting again would only add queueing;
 //! - the pool has one thread;
-//! - the product is too small to pay for the wake-up of a second thread ([`PART_FLOPS`]),
-//!   which is where single-window prediction lives: it never enters a region.
+//! - the product is too small to pay for the wake-up of a second thread ([`PART_FLOPS`]).
+//!
+//! A single row (one window's forward) is never split by rows; against a large stored weight
+//! it is split by columns instead ([`super::gemv`]), and small models' single-window
+//! prediction never enters a region.
 //!
 //! Otherwise C's rows are cut into `parts` contiguous blocks (at most one per thread), and
 //! each block is an ordinary `(k.sgemm)` call on the rows of A it needs, the whole of B, the
@@ -40,6 +43,7 @@ use std::ops::Range;
 use nd_kernels::gemm::{Epilogue, GemmSpec, Transpose, SMALL_M};
 use nd_kernels::table::Kernels;
 
+use super::gemv;
 use crate::sched::{self, Pool};
 
 /// Row blocks start at multiples of this: the lcm of every tier's register-tile height.
@@ -101,8 +105,19 @@ pub fn part_rows(m: usize, parts: usize, i: usize) -> Range<usize> {
 /// C = epilogue(alpha·op(A)·op(B) + beta·C), as `(k.sgemm)`, split over the global pool's
 /// threads when that pays (module docs). Below the threshold or inside a region the global
 /// pool is not even built.
+///
+/// A single row against a large stored weight (one window through a big Linear layer) is
+/// split by columns instead ([`super::gemv`], same bits either way).
 pub fn sgemm(k: &Kernels, spec: &GemmSpec, a: &[f32], b: &[f32], c: &mut [f32], ep: Epilogue<'_>) {
-    if sched::in_region() || parts(spec, usize::MAX) < 2 {
+    if sched::in_region() {
+        return (k.sgemm)(spec, a, b, c, ep);
+    }
+    if gemv::parts(spec, usize::MAX) >= 2 {
+        let pool = sched::global();
+        let parts = gemv::parts(spec, pool.threads());
+        return gemv::split_columns(pool, parts, k, spec, a, b, c, ep);
+    }
+    if parts(spec, usize::MAX) < 2 {
         return (k.sgemm)(spec, a, b, c, ep);
     }
     sgemm_on(sched::global(), k, spec, a, b, c, ep);
@@ -472,12 +487,12 @@ mod tests {
     #[test]
     fn a_product_below_the_threshold_enters_no_region() {
         let k = nd_kernels::active();
-        // A single-window Linear forward (1 row, 2 MFLOP: too few rows to split) and a batch
-        // just under the flop threshold.
+        // A single-window Linear forward below the column split's weight threshold (1 row,
+        // 0.5 MFLOP: too few rows to split by rows) and a batch just under the flop threshold.
         let (m2, n2) = (2 * MIN_PART_ROWS, 64);
         let k2 = (2 * PART_FLOPS - 1) / (2 * m2 * n2);
         assert_eq!(max_parts(&GemmSpec::new(m2, n2, k2)), 2);
-        for (m, n, kk) in [(1, 1024, 1024), (m2, n2, k2)] {
+        for (m, n, kk) in [(1, 1024, 255), (m2, n2, k2)] {
             let c = case(
                 (m, n, kk),
                 (false, true),

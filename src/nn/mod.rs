@@ -28,6 +28,7 @@ pub mod dropout;
 pub mod embedding;
 pub mod gated_skip;
 pub mod gemm;
+pub mod gemv;
 pub mod glu;
 pub mod gradcheck;
 pub mod grn;
