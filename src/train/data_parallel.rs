@@ -178,10 +178,9 @@ pub fn train_step_parallel(
         &mut store.grads,
         OPTIMIZER_GRAIN,
         |range, grads| {
+            // The kernels' vector add (one rounding per element, as a scalar `+=`).
             for lane in others {
-                for (g, o) in grads.iter_mut().zip(&lane.grads[range.clone()]) {
-                    *g += o;
-                }
+                (k.add_assign)(grads, &lane.grads[range.clone()]);
             }
         },
     );
