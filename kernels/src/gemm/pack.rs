@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::simd::Simd;
+use crate::gemm::MicroKernel;
 
 /// The row stride of a packed B panel `cols` wide: NR for full panels, whole vectors for the
 /// ragged last one (so a narrow problem streams no padding).
@@ -96,7 +96,7 @@ pub(crate) fn pack_a(
 /// Packs rows p0..p0+kc, columns j0..j0+nc of `b` into `dst` (at least ⌈nc/nr⌉·nr·kc long).
 /// Inlined into the tier's entry point so that the vector copies get its target features.
 #[inline(always)]
-pub(crate) fn pack_b<S: Simd>(
+pub(crate) fn pack_b<S: MicroKernel>(
     s: S,
     b: View<'_>,
     steps: Range<usize>,
@@ -131,15 +131,28 @@ pub(crate) fn pack_b<S: Simd>(
             }
         }
     } else if b.rs == 1 {
-        // Transposed B: read each column of op(B) once, scatter with the panel's row stride.
-        for j in 0..nc {
-            let src = &b.data[(j0 + j) * b.cs + p0..][..kc];
-            let q = j / nr;
-            let w = panel_stride(nr.min(nc - q * nr), S::LANES);
-            let panel = &mut panels[q * nr * kc..][..w * kc];
-            let jj = j % nr;
-            for (d, &x) in panel.chunks_exact_mut(w).zip(src) {
-                d[jj] = x;
+        // Transposed B: the columns of op(B) are contiguous rows of the stored matrix. Blocks of
+        // 4 columns × 4 steps go through the tier's in-register transpose; the ragged edges
+        // (fewer than 4 columns or steps left) are copied step by step. (Column by column,
+        // storing at the panel's row stride, compiled to scatter instructions: a 36 × 36 × 32
+        // product with a transposed B ran at 26% of the AVX-512 peak on Zen 4, against 62% for
+        // its untransposed neighbours.)
+        for (q, panel) in panels.chunks_mut(nr * kc).enumerate() {
+            let (c0, w) = (j0 + q * nr, nr.min(nc - q * nr));
+            let ws = panel_stride(w, S::LANES);
+            // op(B)[p0 + p, c0 + j], at step p of column j of the panel.
+            let at = |p: usize, j: usize| (c0 + j) * b.cs + p0 + p;
+            let (w4, kc4) = (w / 4 * 4, kc / 4 * 4);
+            for j in (0..w4).step_by(4) {
+                for p in (0..kc4).step_by(4) {
+                    s.transpose4(&b.data[at(p, j)..], b.cs, &mut panel[p * ws + j..], ws);
+                }
+            }
+            for p in 0..kc {
+                let cols = if p < kc4 { w4..w } else { 0..w };
+                for j in cols {
+                    panel[p * ws + j] = b.data[at(p, j)];
+                }
             }
         }
     } else {
