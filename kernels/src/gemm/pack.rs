@@ -165,3 +165,88 @@ pub(crate) fn pack_b<S: MicroKernel>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::Simd;
+    use proptest::prelude::*;
+
+    /// Packs a transposed B with tier `S` and compares every lane a tile reads (columns below
+    /// the panel's width, padding excluded) with op(B) read element by element: packing only
+    /// moves values, so they must be equal bit for bit.
+    fn transposed_pack_matches<S: MicroKernel>(
+        s: S,
+        (n_stored, k_stored, ld): (usize, usize, usize),
+        steps: Range<usize>,
+        cols: Range<usize>,
+    ) -> Result<(), TestCaseError> {
+        // Stored (n_stored, k_stored) with row stride ld: op(B) = its transpose, (k, n).
+        let data: Vec<f32> = (0..(n_stored - 1) * ld + k_stored)
+            .map(|i| i as f32 + 0.5)
+            .collect();
+        let b = View {
+            data: &data,
+            rs: 1,
+            cs: ld,
+        };
+        let (kc, nc, nr) = (steps.len(), cols.len(), S::NR);
+        let mut dst = vec![f32::NAN; nc.div_ceil(nr) * nr * kc];
+        pack_b(s, b, steps.clone(), cols.clone(), nr, &mut dst);
+        for j in 0..nc {
+            let (q, jj) = (j / nr, j % nr);
+            let ws = panel_stride(nr.min(nc - q * nr), S::LANES);
+            for p in 0..kc {
+                let want = data[(cols.start + j) * ld + steps.start + p];
+                let got = dst[q * nr * kc + p * ws + jj];
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "{} step {} column {}", S::ISA, p, j);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tier this CPU has, on one case.
+    fn on_every_tier(
+        shape: (usize, usize, usize),
+        steps: Range<usize>,
+        cols: Range<usize>,
+    ) -> Result<(), TestCaseError> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::x86::{Avx, Avx2, Avx512, Sse2};
+            if let Some(s) = Sse2::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx2::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx512::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        if let Some(s) = crate::arm::Neon::try_new() {
+            transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Sub-blocks of a transposed B, from 1 × 1 to several panels wide and past the 4 × 4
+        /// blocks in both directions, with padded row strides: whole 4 × 4 blocks, ragged
+        /// columns and ragged steps all land where the tile reads them.
+        #[test]
+        fn transposed_b_packs_exactly_on_every_tier(
+            (n_stored, k_stored) in (1usize..80, 1usize..40),
+            pad in 0usize..6,
+            (c0, c1, p0, p1) in (0usize..80, 0usize..80, 0usize..40, 0usize..40),
+        ) {
+            let (c0, c1, p0, p1) = (c0 % n_stored, c1 % n_stored, p0 % k_stored, p1 % k_stored);
+            let (cols, steps) = (c0.min(c1)..c0.max(c1) + 1, p0.min(p1)..p0.max(p1) + 1);
+            on_every_tier((n_stored, k_stored, k_stored + pad), steps, cols)?;
+        }
+    }
+}
