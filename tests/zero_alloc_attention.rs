@@ -67,7 +67,11 @@ fn attention_passes_allocate_nothing() {
     let mut layout = ParamLayout::new();
     let mha = MultiheadAttention::new(&mut layout, "attn", e, nh, true, false).unwrap();
     let mut store = ParamStore::new(layout, 1);
-    let d = AttnDims { b: 2, tq: 7, tk: 11 };
+    let d = AttnDims {
+        b: 2,
+        tq: 7,
+        tk: 11,
+    };
     let (nq, nk) = (d.b * d.tq * e, d.b * d.tk * e);
     let (q, key, v) = (values(nq, 3), values(nk, 4), values(nk, 5));
     let dy = values(nq, 6);

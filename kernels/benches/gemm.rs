@@ -99,7 +99,13 @@ fn parse_shape(s: &str) -> Option<GemmSpec> {
     if it.next().is_some() {
         return None;
     }
-    let op = |c: u8| if c == b't' { Transpose::Yes } else { Transpose::No };
+    let op = |c: u8| {
+        if c == b't' {
+            Transpose::Yes
+        } else {
+            Transpose::No
+        }
+    };
     let (trans_a, trans_b) = (op(ops.as_bytes()[0]), op(ops.as_bytes()[1]));
     let spec = GemmSpec {
         trans_a,

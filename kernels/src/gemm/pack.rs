@@ -199,7 +199,14 @@ mod tests {
             for p in 0..kc {
                 let want = data[(cols.start + j) * ld + steps.start + p];
                 let got = dst[q * nr * kc + p * ws + jj];
-                prop_assert_eq!(got.to_bits(), want.to_bits(), "{} step {} column {}", S::ISA, p, j);
+                prop_assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{} step {} column {}",
+                    S::ISA,
+                    p,
+                    j
+                );
             }
         }
         Ok(())
