@@ -31,9 +31,8 @@ pub trait MicroKernel: Simd {
     unsafe fn load_ptr(self, p: *const f32) -> Self::V;
 
     /// Writes the transpose of a 4 × 4 block, dst[c·ldd + r] = src[r·lds + c] for r, c < 4,
-    /// with four vector loads, eight shuffles and four stores: packing a transposed B
-    /// ([`crate::gemm::pack`]) is made of these. Panics if a row of either block is out of
-    /// bounds.
+    /// with four vector loads, eight shuffles and four stores: packing a transposed B (the
+    /// `pack` module) is made of these. Panics if a row of either block is out of bounds.
     fn transpose4(self, src: &[f32], lds: usize, dst: &mut [f32], ldd: usize);
 
     /// Runs [`tile_and_write`] for `t.rows` (1..=MR) rows and `t.nv` (1..=NV) vectors, which
