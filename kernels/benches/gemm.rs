@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use nd_kernels::{Epilogue, GemmSpec, Isa};
+use nd_kernels::{Epilogue, GemmSpec, Isa, Transpose};
 
 /// FMA throughput of tier `S` in GFLOP/s: 12 independent accumulator chains (more than
 /// latency × throughput on any current core), 2·LANES flops per FMA.
@@ -87,32 +87,64 @@ fn fill(buf: &mut [f32], mut seed: u64) {
     }
 }
 
-/// Parses "MxNxK".
-fn parse_shape(s: &str) -> Option<(usize, usize, usize)> {
-    let mut it = s.split('x').map(|x| x.parse::<usize>().ok());
-    let shape = (it.next()??, it.next()??, it.next()??);
-    it.next().is_none().then_some(shape)
+/// Parses "MxNxK", optionally followed by the transposes of A and B: "36x36x32nt" is
+/// C = A·Bᵀ (`n` as stored, `t` transposed; none means "nn").
+fn parse_shape(s: &str) -> Option<GemmSpec> {
+    let (dims, ops) = match s.len().checked_sub(2).and_then(|i| s.get(i..)) {
+        Some(ops @ ("nn" | "nt" | "tn" | "tt")) => (&s[..s.len() - 2], ops),
+        _ => (s, "nn"),
+    };
+    let mut it = dims.split('x').map(|x| x.parse::<usize>().ok());
+    let (m, n, k) = (it.next()??, it.next()??, it.next()??);
+    if it.next().is_some() {
+        return None;
+    }
+    let op = |c: u8| {
+        if c == b't' {
+            Transpose::Yes
+        } else {
+            Transpose::No
+        }
+    };
+    let (trans_a, trans_b) = (op(ops.as_bytes()[0]), op(ops.as_bytes()[1]));
+    let spec = GemmSpec {
+        trans_a,
+        trans_b,
+        ..GemmSpec::new(m, n, k)
+    };
+    // Minimal strides of A and B as stored.
+    Some(GemmSpec {
+        lda: spec.a_stored().1,
+        ldb: spec.b_stored().1,
+        ..spec
+    })
 }
 
-/// Arguments (after `--`): tier names (`avx512`, `avx2`) and shapes (`64x64x64`) to run;
-/// by default every tier the CPU has and the shapes of the tuning targets.
+/// Arguments (after `--`): tier names (`avx512`, `avx2`) and shapes (`64x64x64`, `36x36x32nt`)
+/// to run; by default every tier the CPU has and the shapes of the tuning targets, the last
+/// three those of one attention head (T 36, d 32: Q·Kᵀ, P·V, Pᵀ·dO).
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let mut shapes: Vec<(usize, usize, usize)> =
-        args.iter().filter_map(|a| parse_shape(a)).collect();
+    let mut shapes: Vec<GemmSpec> = args.iter().filter_map(|a| parse_shape(a)).collect();
     if shapes.is_empty() {
-        shapes = vec![
-            (64, 64, 64),
-            (256, 256, 256),
-            (512, 512, 512),
-            (128, 512, 128),
-            (1024, 1024, 1024),
-            (32, 1024, 24),
-            (32, 12, 1024),
-        ];
+        shapes = [
+            "64x64x64",
+            "256x256x256",
+            "512x512x512",
+            "128x512x128",
+            "1024x1024x1024",
+            "32x1024x24",
+            "32x12x1024",
+            "36x36x32nt",
+            "36x32x36nn",
+            "36x32x36tn",
+        ]
+        .iter()
+        .filter_map(|s| parse_shape(s))
+        .collect();
     }
     let tiers: Vec<&String> = args.iter().filter(|a| parse_shape(a).is_none()).collect();
     for isa in [Isa::Avx512, Isa::Avx2] {
@@ -126,9 +158,10 @@ fn main() {
             continue;
         };
         println!("{isa}: FMA peak {peak:.1} GFLOP/s (best of the startup batches)");
-        for &(m, n, k) in &shapes {
-            let name = format!("{m}x{n}x{k}");
-            let spec = GemmSpec::new(m, n, k);
+        for spec in &shapes {
+            let (m, n, k) = (spec.m, spec.n, spec.k);
+            let t = |t: Transpose| if t == Transpose::Yes { "t" } else { "n" };
+            let name = format!("{m}x{n}x{k}{}{}", t(spec.trans_a), t(spec.trans_b));
             let (mut a, mut b, mut c) = (vec![0.0; m * k], vec![0.0; k * n], vec![0.0; m * n]);
             fill(&mut a, 1);
             fill(&mut b, 2);
@@ -144,7 +177,7 @@ fn main() {
                 peak = peak.max(peak_once(isa).unwrap_or(0.0));
                 let t = Instant::now();
                 for _ in 0..calls {
-                    (table.sgemm)(&spec, black_box(&a), black_box(&b), &mut c, Epilogue::NONE);
+                    (table.sgemm)(spec, black_box(&a), black_box(&b), &mut c, Epilogue::NONE);
                 }
                 best = best.min(t.elapsed());
             }

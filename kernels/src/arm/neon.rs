@@ -191,6 +191,38 @@ impl crate::gemm::MicroKernel for Neon {
     }
 
     #[inline(always)]
+    fn transpose4(self, src: &[f32], lds: usize, dst: &mut [f32], ldd: usize) {
+        use crate::gemm::kernel::at;
+        assert!(
+            at(4, 3, lds) <= src.len() && at(4, 3, ldd) <= dst.len(),
+            "transpose4: block out of bounds"
+        );
+        // SAFETY: rows r < 4 of both blocks, [r·ld, r·ld + 4), end at or before 3·ld + 4,
+        // checked above to lie within the slices (computed without overflow); the token
+        // proves NEON. Unaligned loads and stores.
+        unsafe {
+            let s = src.as_ptr();
+            let [a, b, c, d] = [0, 1, 2, 3].map(|r| vld1q_f32(s.add(r * lds)));
+            // Pairs of rows interleaved, then pairs of 64-bit halves.
+            let ab_even = vtrn1q_f32(a, b); // a0 b0 a2 b2
+            let ab_odd = vtrn2q_f32(a, b); // a1 b1 a3 b3
+            let cd_even = vtrn1q_f32(c, d); // c0 d0 c2 d2
+            let cd_odd = vtrn2q_f32(c, d); // c1 d1 c3 d3
+            let halves = |x: float32x4_t| vreinterpretq_f64_f32(x);
+            let cols = [
+                vtrn1q_f64(halves(ab_even), halves(cd_even)), // a0 b0 c0 d0
+                vtrn1q_f64(halves(ab_odd), halves(cd_odd)),   // a1 b1 c1 d1
+                vtrn2q_f64(halves(ab_even), halves(cd_even)), // a2 b2 c2 d2
+                vtrn2q_f64(halves(ab_odd), halves(cd_odd)),   // a3 b3 c3 d3
+            ];
+            let t = dst.as_mut_ptr();
+            for (r, col) in cols.into_iter().enumerate() {
+                vst1q_f32(t.add(r * ldd), vreinterpretq_f32_f64(col));
+            }
+        }
+    }
+
+    #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
         crate::gemm::kernel::dispatch_tile!(Neon, "neon", self, t, out, rows: [1, 2, 3, 4, 5, 6, 7, 8], vectors: [1, 2, 3]);
     }

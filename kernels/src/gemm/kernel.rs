@@ -14,8 +14,8 @@
 use crate::gemm::epilogue::{self, CTile};
 use crate::simd::Simd;
 
-/// A tier's GEMM micro-kernel: its tile shape and an unchecked vector load. Implemented in
-/// each tier's file (`x86/*.rs`, `arm/neon.rs`).
+/// A tier's GEMM micro-kernel: its tile shape, an unchecked vector load and a 4 × 4
+/// transpose. Implemented in each tier's file (`x86/*.rs`, `arm/neon.rs`).
 pub trait MicroKernel: Simd {
     /// Rows of C in the register tile (at most 16).
     const MR: usize;
@@ -29,6 +29,11 @@ pub trait MicroKernel: Simd {
     /// # Safety
     /// `p .. p + LANES` must be in bounds of one allocation and initialised.
     unsafe fn load_ptr(self, p: *const f32) -> Self::V;
+
+    /// Writes the transpose of a 4 × 4 block, dst[c·ldd + r] = src[r·lds + c] for r, c < 4,
+    /// with four vector loads, eight shuffles and four stores: packing a transposed B (the
+    /// `pack` module) is made of these. Panics if a row of either block is out of bounds.
+    fn transpose4(self, src: &[f32], lds: usize, dst: &mut [f32], ldd: usize);
 
     /// Runs [`tile_and_write`] for `t.rows` (1..=MR) rows and `t.nv` (1..=NV) vectors, which
     /// writes the result through `out`. Implemented with `dispatch_tile!` so that every edge shape gets
@@ -58,7 +63,7 @@ pub struct Tile<'a> {
 
 /// `base + i·stride`, or `usize::MAX` on overflow (which then fails the bounds check).
 #[inline(always)]
-fn at(base: usize, i: usize, stride: usize) -> usize {
+pub(crate) fn at(base: usize, i: usize, stride: usize) -> usize {
     i.checked_mul(stride)
         .and_then(|x| x.checked_add(base))
         .unwrap_or(usize::MAX)

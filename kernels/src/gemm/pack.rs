@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::simd::Simd;
+use crate::gemm::MicroKernel;
 
 /// The row stride of a packed B panel `cols` wide: NR for full panels, whole vectors for the
 /// ragged last one (so a narrow problem streams no padding).
@@ -96,7 +96,7 @@ pub(crate) fn pack_a(
 /// Packs rows p0..p0+kc, columns j0..j0+nc of `b` into `dst` (at least ⌈nc/nr⌉·nr·kc long).
 /// Inlined into the tier's entry point so that the vector copies get its target features.
 #[inline(always)]
-pub(crate) fn pack_b<S: Simd>(
+pub(crate) fn pack_b<S: MicroKernel>(
     s: S,
     b: View<'_>,
     steps: Range<usize>,
@@ -131,15 +131,28 @@ pub(crate) fn pack_b<S: Simd>(
             }
         }
     } else if b.rs == 1 {
-        // Transposed B: read each column of op(B) once, scatter with the panel's row stride.
-        for j in 0..nc {
-            let src = &b.data[(j0 + j) * b.cs + p0..][..kc];
-            let q = j / nr;
-            let w = panel_stride(nr.min(nc - q * nr), S::LANES);
-            let panel = &mut panels[q * nr * kc..][..w * kc];
-            let jj = j % nr;
-            for (d, &x) in panel.chunks_exact_mut(w).zip(src) {
-                d[jj] = x;
+        // Transposed B: the columns of op(B) are contiguous rows of the stored matrix. Blocks of
+        // 4 columns × 4 steps go through the tier's in-register transpose; the ragged edges
+        // (fewer than 4 columns or steps left) are copied step by step. (Column by column,
+        // storing at the panel's row stride, compiled to scatter instructions: a 36 × 36 × 32
+        // product with a transposed B ran at 26% of the AVX-512 peak on Zen 4, against 62% for
+        // its untransposed neighbours.)
+        for (q, panel) in panels.chunks_mut(nr * kc).enumerate() {
+            let (c0, w) = (j0 + q * nr, nr.min(nc - q * nr));
+            let ws = panel_stride(w, S::LANES);
+            // op(B)[p0 + p, c0 + j], at step p of column j of the panel.
+            let at = |p: usize, j: usize| (c0 + j) * b.cs + p0 + p;
+            let (w4, kc4) = (w / 4 * 4, kc / 4 * 4);
+            for j in (0..w4).step_by(4) {
+                for p in (0..kc4).step_by(4) {
+                    s.transpose4(&b.data[at(p, j)..], b.cs, &mut panel[p * ws + j..], ws);
+                }
+            }
+            for p in 0..kc {
+                let cols = if p < kc4 { w4..w } else { 0..w };
+                for j in cols {
+                    panel[p * ws + j] = b.data[at(p, j)];
+                }
             }
         }
     } else {
@@ -149,6 +162,98 @@ pub(crate) fn pack_b<S: Simd>(
                 let w = panel_stride(nr.min(nc - q * nr), S::LANES);
                 panels[q * nr * kc + p * w + j % nr] = b.data[(p0 + p) * b.rs + (j0 + j) * b.cs];
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::Simd;
+    use proptest::prelude::*;
+
+    /// Packs a transposed B with tier `S` and compares every lane a tile reads (columns below
+    /// the panel's width, padding excluded) with op(B) read element by element: packing only
+    /// moves values, so they must be equal bit for bit.
+    fn transposed_pack_matches<S: MicroKernel>(
+        s: S,
+        (n_stored, k_stored, ld): (usize, usize, usize),
+        steps: Range<usize>,
+        cols: Range<usize>,
+    ) -> Result<(), TestCaseError> {
+        // Stored (n_stored, k_stored) with row stride ld: op(B) = its transpose, (k, n).
+        let data: Vec<f32> = (0..(n_stored - 1) * ld + k_stored)
+            .map(|i| i as f32 + 0.5)
+            .collect();
+        let b = View {
+            data: &data,
+            rs: 1,
+            cs: ld,
+        };
+        let (kc, nc, nr) = (steps.len(), cols.len(), S::NR);
+        let mut dst = vec![f32::NAN; nc.div_ceil(nr) * nr * kc];
+        pack_b(s, b, steps.clone(), cols.clone(), nr, &mut dst);
+        for j in 0..nc {
+            let (q, jj) = (j / nr, j % nr);
+            let ws = panel_stride(nr.min(nc - q * nr), S::LANES);
+            for p in 0..kc {
+                let want = data[(cols.start + j) * ld + steps.start + p];
+                let got = dst[q * nr * kc + p * ws + jj];
+                prop_assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{} step {} column {}",
+                    S::ISA,
+                    p,
+                    j
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every tier this CPU has, on one case.
+    fn on_every_tier(
+        shape: (usize, usize, usize),
+        steps: Range<usize>,
+        cols: Range<usize>,
+    ) -> Result<(), TestCaseError> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::x86::{Avx, Avx2, Avx512, Sse2};
+            if let Some(s) = Sse2::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx2::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+            if let Some(s) = Avx512::try_new() {
+                transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        if let Some(s) = crate::arm::Neon::try_new() {
+            transposed_pack_matches(s, shape, steps.clone(), cols.clone())?;
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Sub-blocks of a transposed B, from 1 × 1 to several panels wide and past the 4 × 4
+        /// blocks in both directions, with padded row strides: whole 4 × 4 blocks, ragged
+        /// columns and ragged steps all land where the tile reads them.
+        #[test]
+        fn transposed_b_packs_exactly_on_every_tier(
+            (n_stored, k_stored) in (1usize..80, 1usize..40),
+            pad in 0usize..6,
+            (c0, c1, p0, p1) in (0usize..80, 0usize..80, 0usize..40, 0usize..40),
+        ) {
+            let (c0, c1, p0, p1) = (c0 % n_stored, c1 % n_stored, p0 % k_stored, p1 % k_stored);
+            let (cols, steps) = (c0.min(c1)..c0.max(c1) + 1, p0.min(p1)..p0.max(p1) + 1);
+            on_every_tier((n_stored, k_stored, k_stored + pad), steps, cols)?;
         }
     }
 }

@@ -126,6 +126,39 @@ macro_rules! avx256_common_methods {
 }
 pub(crate) use avx256_common_methods;
 
+/// [`crate::gemm::MicroKernel::transpose4`] for every x86-64 tier, with SSE (part of the
+/// x86-64 baseline; inlined into a tier's entry point it gets that tier's VEX encoding).
+#[inline(always)]
+pub(crate) fn transpose4(src: &[f32], lds: usize, dst: &mut [f32], ldd: usize) {
+    use crate::gemm::kernel::at;
+    use std::arch::x86_64::*;
+    assert!(
+        at(4, 3, lds) <= src.len() && at(4, 3, ldd) <= dst.len(),
+        "transpose4: block out of bounds"
+    );
+    // SAFETY: rows r < 4 of both blocks, [r·ld, r·ld + 4), end at or before 3·ld + 4, checked
+    // above to lie within the slices (computed without overflow); unaligned loads and stores.
+    // SSE is enabled on every x86-64 target.
+    unsafe {
+        let s = src.as_ptr();
+        let [a, b, c, d] = [0, 1, 2, 3].map(|r| _mm_loadu_ps(s.add(r * lds)));
+        let ab_lo = _mm_unpacklo_ps(a, b); // a0 b0 a1 b1
+        let cd_lo = _mm_unpacklo_ps(c, d); // c0 d0 c1 d1
+        let ab_hi = _mm_unpackhi_ps(a, b); // a2 b2 a3 b3
+        let cd_hi = _mm_unpackhi_ps(c, d); // c2 d2 c3 d3
+        let cols = [
+            _mm_movelh_ps(ab_lo, cd_lo), // a0 b0 c0 d0
+            _mm_movehl_ps(cd_lo, ab_lo), // a1 b1 c1 d1
+            _mm_movelh_ps(ab_hi, cd_hi), // a2 b2 c2 d2
+            _mm_movehl_ps(cd_hi, ab_hi), // a3 b3 c3 d3
+        ];
+        let t = dst.as_mut_ptr();
+        for (r, col) in cols.into_iter().enumerate() {
+            _mm_storeu_ps(t.add(r * ldd), col);
+        }
+    }
+}
+
 pub mod avx;
 pub mod avx2;
 pub mod avx512;

@@ -194,6 +194,11 @@ impl crate::gemm::MicroKernel for Sse2 {
     }
 
     #[inline(always)]
+    fn transpose4(self, src: &[f32], lds: usize, dst: &mut [f32], ldd: usize) {
+        super::transpose4(src, lds, dst, ldd);
+    }
+
+    #[inline(always)]
     fn run_tile(self, t: &crate::gemm::Tile<'_>, out: &mut crate::gemm::CTile<'_>) {
         crate::gemm::kernel::dispatch_tile!(Sse2, "sse2", self, t, out, rows: [1, 2, 3, 4], vectors: [1, 2]);
     }
