@@ -11,7 +11,7 @@
 use crate::activation::Activation;
 use crate::gemm::{self, Epilogue, GemmSpec};
 use crate::isa::Isa;
-use crate::ops::{self, adam::AdamStep};
+use crate::ops::{self, adam::AdamStep, gru_cell::GruCellSaved, lstm_cell::LstmCellSaved};
 use crate::reference;
 use crate::table::{Kernels, LayerNormBackward};
 
@@ -71,6 +71,11 @@ macro_rules! simd_tier {
             entry!($features, $Token, fn layernorm_rows(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32, y: &mut [f32], mean: &mut [f32], rstd: &mut [f32]) => ops::layernorm::rows);
             entry!($features, $Token, fn layernorm_rows_backward(inputs: &LayerNormBackward<'_>, dx: &mut [f32], dgamma: &mut [f32], dbeta: &mut [f32]) => ops::layernorm::rows_backward);
 
+            entry!($features, $Token, fn lstm_cell_forward(gates: &mut [f32], c_prev: Option<&[f32]>, c: &mut [f32], tc: &mut [f32], h: &mut [f32]) => ops::lstm_cell::forward);
+            entry!($features, $Token, fn lstm_cell_backward(saved: &LstmCellSaved<'_>, dy: &[f32], dh: &[f32], dc: &mut [f32], da: &mut [f32]) => ops::lstm_cell::backward);
+            entry!($features, $Token, fn gru_cell_forward(gates: &mut [f32], q: &[f32], h_prev: Option<&[f32]>, qn: &mut [f32], h: &mut [f32]) => ops::gru_cell::forward);
+            entry!($features, $Token, fn gru_cell_backward(saved: &GruCellSaved<'_>, dy: &[f32], dh: &mut [f32], dp: &mut [f32], dq: &mut [f32]) => ops::gru_cell::backward);
+
             entry!($features, $Token, fn sgemm(spec: &GemmSpec, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) => gemm::sgemm);
             entry!($features, $Token, fn adam_step(step: &AdamStep, params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) => ops::adam::step);
 
@@ -81,6 +86,7 @@ macro_rules! simd_tier {
                 act_forward, act_forward_inplace, act_backward, prelu_forward, prelu_backward,
                 exp, log,
                 softmax_rows, softmax_rows_backward, layernorm_rows, layernorm_rows_backward,
+                lstm_cell_forward, lstm_cell_backward, gru_cell_forward, gru_cell_backward,
                 sgemm, adam_step,
             };
         }
@@ -128,6 +134,10 @@ pub static SCALAR: Kernels = Kernels {
     softmax_rows_backward: reference::softmax::rows_backward,
     layernorm_rows: reference::layernorm::rows,
     layernorm_rows_backward: reference::layernorm::rows_backward,
+    lstm_cell_forward: reference::lstm_cell::forward,
+    lstm_cell_backward: reference::lstm_cell::backward,
+    gru_cell_forward: reference::gru_cell::forward,
+    gru_cell_backward: reference::gru_cell::backward,
     sgemm: reference::gemm::sgemm,
     adam_step: reference::adam::step,
 };

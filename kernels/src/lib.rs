@@ -34,4 +34,6 @@ pub use gemm::{Epilogue, GemmSpec, Transpose};
 pub use isa::{Isa, IsaError};
 pub use mem::{AlignedBuf, Arena, Pool};
 pub use ops::adam::AdamStep;
+pub use ops::gru_cell::GruCellSaved;
+pub use ops::lstm_cell::LstmCellSaved;
 pub use table::{active, all_supported, for_isa, Kernels, LayerNormBackward};

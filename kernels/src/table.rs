@@ -12,6 +12,8 @@ use crate::activation::Activation;
 use crate::gemm::{Epilogue, GemmSpec};
 use crate::isa::{self, Isa};
 use crate::ops::adam::AdamStep;
+use crate::ops::gru_cell::GruCellSaved;
+use crate::ops::lstm_cell::LstmCellSaved;
 
 /// The kernels of one ISA tier.
 ///
@@ -106,6 +108,28 @@ pub struct Kernels {
     /// Accumulates dx, dgamma and dbeta from dy and the saved mean and rstd.
     pub layernorm_rows_backward:
         fn(&LayerNormBackward<'_>, dx: &mut [f32], dgamma: &mut [f32], dbeta: &mut [f32]),
+
+    // ---- recurrent cells: one (b, t) row of D hidden units each -------------------------------
+    // Unlike the other backward kernels these overwrite their gradients (see each entry): the
+    // recurrent gradients are carried from step to step, not summed over calls.
+    /// LSTM forward (`ops::lstm_cell`): `gates` (4D) pre-activations (i, f, g, o) in,
+    /// σ, σ, tanh, σ of them out; c = f·c_prev + i·g (c_prev `None`: zeros), tc = tanh(c),
+    /// h = o·tc (D each, overwritten).
+    pub lstm_cell_forward:
+        fn(gates: &mut [f32], c_prev: Option<&[f32]>, c: &mut [f32], tc: &mut [f32], h: &mut [f32]),
+    /// LSTM backward: from the saved row, dy and dh (D, the gradient reaching h_t from t+1),
+    /// replaces dc (D) by the gradient reaching c_{t−1} and overwrites da (4D).
+    pub lstm_cell_backward:
+        fn(saved: &LstmCellSaved<'_>, dy: &[f32], dh: &[f32], dc: &mut [f32], da: &mut [f32]),
+    /// GRU forward (`ops::gru_cell`): `gates` (3D) holds p = x·W_ihᵀ + b_ih and receives
+    /// r, z, n; `q` (3D) = h_prev·W_hhᵀ + b_hh; qn (D) = q's n part and
+    /// h = (1 − z)·n + z·h_prev (h_prev `None`: zeros) are overwritten.
+    pub gru_cell_forward:
+        fn(gates: &mut [f32], q: &[f32], h_prev: Option<&[f32]>, qn: &mut [f32], h: &mut [f32]),
+    /// GRU backward: from the saved row and dy (D), replaces dh (D) by dh'·z (the direct part
+    /// of the gradient reaching h_{t−1}) and overwrites dp and dq (3D).
+    pub gru_cell_backward:
+        fn(saved: &GruCellSaved<'_>, dy: &[f32], dh: &mut [f32], dp: &mut [f32], dq: &mut [f32]),
 
     // ---- GEMM and the optimizer -------------------------------------------------------------
     /// C = epilogue(alpha·op(A)·op(B) + beta·C); see [`GemmSpec`].

@@ -17,11 +17,13 @@
 //!   dh_rec = dh ⊙ z + dq_t·W_hh   (one GEMM per step)
 //! and after the loop dW_ih += dpᵀ·x, db_ih += Σ dp, dW_hh += dqᵀ·h_prev, db_hh += Σ dq,
 //! dx += dp·W_ih (see [`super::recurrent`]).
+//! The GEMMs are the layer's; the elementwise cell of each (b, t) row, forward and backward,
+//! is one fused SIMD kernel (`gru_cell_forward`, `gru_cell_backward`, `nd_kernels::ops::gru_cell`).
 
 use super::params::ParamLayout;
 use super::recurrent::{carve, carve_ref, register_stack, shift_states, RecurrentLayer, SeqDims};
 use nd_kernels::table::Kernels;
-use nd_kernels::Activation;
+use nd_kernels::GruCellSaved;
 
 const GATES: usize = 3;
 
@@ -138,37 +140,19 @@ impl Gru {
                 layer.recurrent_term(k, params, (dims.b, d, gd), h_prev, q, gd, 0.0);
                 for b in 0..dims.b {
                     let r = b * t_len + t;
-                    let g = &mut gates[r * gd..(r + 1) * gd];
-                    let qb = &q[b * gd..(b + 1) * gd];
-                    (k.add_assign)(&mut g[..2 * d], &qb[..2 * d]);
-                    (k.act_forward_inplace)(Activation::Sigmoid, &mut g[..2 * d]);
-                    let qn_t = &mut qn[r * d..(r + 1) * d];
-                    qn_t.copy_from_slice(&qb[2 * d..]);
-                    let (rz, gn) = g.split_at_mut(2 * d);
-                    for ((n, &rr), &qv) in gn.iter_mut().zip(&rz[..d]).zip(&*qn_t) {
-                        *n += rr * qv;
-                    }
-                    (k.act_forward_inplace)(Activation::Tanh, gn);
-                    let z = &rz[d..];
                     let (done, now) = h.split_at_mut(r * d);
-                    let h_t = &mut now[..d];
-                    let prev = if t > 0 {
+                    let h_prev = if t > 0 {
                         Some(&done[(r - 1) * d..])
                     } else {
                         h0_l.map(|h0| &h0[b * d..(b + 1) * d])
                     };
-                    match prev {
-                        Some(hp) => {
-                            for (((ht, &z), &n), &hp) in h_t.iter_mut().zip(z).zip(&*gn).zip(hp) {
-                                *ht = n + z * (hp - n);
-                            }
-                        }
-                        None => {
-                            for ((ht, &z), &n) in h_t.iter_mut().zip(z).zip(&*gn) {
-                                *ht = (1.0 - z) * n;
-                            }
-                        }
-                    }
+                    (k.gru_cell_forward)(
+                        &mut gates[r * gd..(r + 1) * gd],
+                        &q[b * gd..(b + 1) * gd],
+                        h_prev,
+                        &mut qn[r * d..(r + 1) * d],
+                        &mut now[..d],
+                    );
                 }
             }
             if let (Some(h_n), true) = (h_n.as_deref_mut(), t_len > 0) {
@@ -227,11 +211,13 @@ impl Gru {
                     } else {
                         h0_l.map(|h0| &h0[b * d..(b + 1) * d])
                     };
-                    cell_backward(
-                        d,
-                        &gates[r * gd..(r + 1) * gd],
-                        &qn[r * d..(r + 1) * d],
-                        prev,
+                    let saved = GruCellSaved {
+                        gates: &gates[r * gd..(r + 1) * gd],
+                        qn: &qn[r * d..(r + 1) * d],
+                        h_prev: prev,
+                    };
+                    (k.gru_cell_backward)(
+                        &saved,
                         &dy_l[r * d..(r + 1) * d],
                         &mut dh[b * d..(b + 1) * d],
                         &mut dp[r * gd..(r + 1) * gd],
@@ -266,44 +252,6 @@ impl Gru {
                 dx_l,
             );
         }
-    }
-}
-
-/// One cell's backward at one step (see the module docs). `dh` holds the gradient flowing
-/// from step t+1 and is replaced by the direct part flowing to step t−1 (dh ⊙ z; the caller
-/// adds dq·W_hh). `dp`, `dq` (3D) receive the input and recurrent pre-activation gradients.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn cell_backward(
-    d: usize,
-    gates: &[f32],        // (3D)
-    qn: &[f32],           // (D)
-    prev: Option<&[f32]>, // (D)
-    dy: &[f32],           // (D)
-    dh: &mut [f32],       // (D)
-    dp: &mut [f32],       // (3D)
-    dq: &mut [f32],       // (3D)
-) {
-    let (gr, rest) = gates.split_at(d);
-    let (gz, gn) = rest.split_at(d);
-    let (dpr, rest) = dp.split_at_mut(d);
-    let (dpz, dpn) = rest.split_at_mut(d);
-    let (dqr, rest) = dq.split_at_mut(d);
-    let (dqz, dqn) = rest.split_at_mut(d);
-    for j in 0..d {
-        let (r, z, n) = (gr[j], gz[j], gn[j]);
-        let hp = prev.map_or(0.0, |h| h[j]);
-        let dht = dh[j] + dy[j];
-        let dan = dht * (1.0 - z) * (1.0 - n * n);
-        let dar = dan * qn[j] * r * (1.0 - r);
-        let daz = dht * (hp - n) * z * (1.0 - z);
-        dpr[j] = dar;
-        dpz[j] = daz;
-        dpn[j] = dan;
-        dqr[j] = dar;
-        dqz[j] = daz;
-        dqn[j] = dan * r;
-        dh[j] = dht * z;
     }
 }
 

@@ -17,11 +17,13 @@
 //!   dc_rec = dc ⊙ f                       dh_rec = da_t·W_hh   (one GEMM per step)
 //! and after the loop, over all steps at once: dW_ih += daᵀ·x, dW_hh += daᵀ·h_prev,
 //! db_ih = db_hh += Σ da, dx += da·W_ih (see [`super::recurrent`]).
+//! The GEMMs are the layer's; the elementwise cell of each (b, t) row, forward and backward,
+//! is one fused SIMD kernel (`lstm_cell_forward`, `lstm_cell_backward`, `nd_kernels::ops::lstm_cell`).
 
 use super::params::ParamLayout;
 use super::recurrent::{carve, carve_ref, register_stack, shift_states, RecurrentLayer, SeqDims};
 use nd_kernels::table::Kernels;
-use nd_kernels::Activation;
+use nd_kernels::LstmCellSaved;
 
 const GATES: usize = 4;
 
@@ -227,13 +229,15 @@ impl Lstm {
                     } else {
                         c0_l.map(|c0| &c0[b * d..(b + 1) * d])
                     };
-                    cell_backward(
-                        d,
-                        &gates[r * gd..(r + 1) * gd],
-                        &tc[r * d..(r + 1) * d],
+                    let saved = LstmCellSaved {
+                        gates: &gates[r * gd..(r + 1) * gd],
+                        tc: &tc[r * d..(r + 1) * d],
                         c_prev,
+                    };
+                    (k.lstm_cell_backward)(
+                        &saved,
                         &dy_l[r * d..(r + 1) * d],
-                        &mut dh[b * d..(b + 1) * d],
+                        &dh[b * d..(b + 1) * d],
                         &mut dc[b * d..(b + 1) * d],
                         &mut da[r * gd..(r + 1) * gd],
                     );
@@ -310,74 +314,20 @@ fn forward_layer(
         }
         for b in 0..dims.b {
             let r = b * t_len + t;
-            let g = &mut gates[r * gd..(r + 1) * gd];
-            (k.act_forward_inplace)(Activation::Sigmoid, &mut g[..2 * d]);
-            (k.act_forward_inplace)(Activation::Tanh, &mut g[2 * d..3 * d]);
-            (k.act_forward_inplace)(Activation::Sigmoid, &mut g[3 * d..]);
-            let (gi, rest) = g.split_at(d);
-            let (gf, rest) = rest.split_at(d);
-            let (gg, go) = rest.split_at(d);
             let (done, now) = c.split_at_mut(r * d);
-            let c_t = &mut now[..d];
             let c_prev = if t > 0 {
                 Some(&done[(r - 1) * d..])
             } else {
                 c0.map(|c0| &c0[b * d..(b + 1) * d])
             };
-            match c_prev {
-                Some(cp) => {
-                    for ((((ct, &i), &f), &g), &cp) in
-                        c_t.iter_mut().zip(gi).zip(gf).zip(gg).zip(cp)
-                    {
-                        *ct = f * cp + i * g;
-                    }
-                }
-                None => {
-                    for ((ct, &i), &g) in c_t.iter_mut().zip(gi).zip(gg) {
-                        *ct = i * g;
-                    }
-                }
-            }
-            let tc_t = &mut tc[r * d..(r + 1) * d];
-            (k.act_forward)(Activation::Tanh, c_t, tc_t);
-            for ((ht, &o), &tcv) in h[r * d..(r + 1) * d].iter_mut().zip(go).zip(&*tc_t) {
-                *ht = o * tcv;
-            }
+            (k.lstm_cell_forward)(
+                &mut gates[r * gd..(r + 1) * gd],
+                c_prev,
+                &mut now[..d],
+                &mut tc[r * d..(r + 1) * d],
+                &mut h[r * d..(r + 1) * d],
+            );
         }
-    }
-}
-
-/// One cell's backward at one step (see the module docs). `dh`, `dc` hold the recurrent
-/// gradients flowing from step t+1 and are replaced by those flowing to step t−1 (dh only
-/// partly: the caller adds da·W_hh). `da` (4D) receives the pre-activation gradients.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn cell_backward(
-    d: usize,
-    gates: &[f32],          // (4D)
-    tc: &[f32],             // (D)
-    c_prev: Option<&[f32]>, // (D)
-    dy: &[f32],             // (D)
-    dh: &mut [f32],         // (D)
-    dc: &mut [f32],         // (D)
-    da: &mut [f32],         // (4D)
-) {
-    let (gi, rest) = gates.split_at(d);
-    let (gf, rest) = rest.split_at(d);
-    let (gg, go) = rest.split_at(d);
-    let (dai, rest) = da.split_at_mut(d);
-    let (daf, rest) = rest.split_at_mut(d);
-    let (dag, dao) = rest.split_at_mut(d);
-    for j in 0..d {
-        let (i, f, g, o, tcj) = (gi[j], gf[j], gg[j], go[j], tc[j]);
-        let dht = dh[j] + dy[j];
-        let dct = dc[j] + dht * o * (1.0 - tcj * tcj);
-        let cp = c_prev.map_or(0.0, |c| c[j]);
-        dai[j] = dct * g * i * (1.0 - i);
-        daf[j] = dct * cp * f * (1.0 - f);
-        dag[j] = dct * i * (1.0 - g * g);
-        dao[j] = dht * tcj * o * (1.0 - o);
-        dc[j] = dct * f;
     }
 }
 
