@@ -1,5 +1,6 @@
 //! Parallel inference (src/train/predict.rs): blocks of windows run on the pool give the same
-//! bits with any thread count, and a single-window forecast never touches the pool.
+//! bits with any thread count; a small model's single-window forecast never touches the pool,
+//! a large one's splits its big layers by columns with the same bits.
 
 use neuro_divergent::data::windows::WindowRef;
 use neuro_divergent::data::{Dataset, Freq};
@@ -122,4 +123,29 @@ fn a_single_series_forecast_never_touches_the_pool() {
         before,
         "predict entered a parallel region"
     );
+}
+
+#[test]
+fn a_large_models_single_window_splits_its_big_layers_with_the_same_forecast() {
+    let df = example_frame(&[("only", 40)]);
+    // 512 x 512 hidden weights: 256 Ki floats, two column blocks (src/nn/gemv.rs).
+    let m = ModelBuilder::new("mlp", 4)
+        .input_size(8)
+        .max_steps(2)
+        .set("hidden_size", 512usize)
+        .build()
+        .unwrap();
+    let mut nf = NeuralForecast::new(vec![m], Freq::Integer(1));
+    nf.fit(&df).unwrap();
+    // Inside a one-thread pool's region nothing splits: the sequential bits.
+    let sequential = Pool::new(1).unwrap().install(|| nf.predict().unwrap());
+    let before = regions_entered_here();
+    let split = nf.predict().unwrap();
+    if neuro_divergent::sched::global().threads() > 1 {
+        assert!(
+            regions_entered_here() > before,
+            "the 512 x 512 layer was not split over the pool"
+        );
+    }
+    assert_eq!(split, sequential);
 }

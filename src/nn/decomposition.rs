@@ -131,16 +131,17 @@ impl SeriesDecomp {
                     }
                 }
             }
-            // trend ← window sums of xᵀ, still (T, width); then residual ← that copy.
+            // trend ← window sums of xᵀ / K, still (T, width) (a division per element, as the
+            // per-series path: the same bits, here on whole vectors); residual ← that copy.
             self.window_sums_by_step(residual, width, trend);
+            for v in trend.iter_mut() {
+                *v /= self.kernel as f32;
+            }
             residual.copy_from_slice(trend);
-            // Back to (rows, T, C): trend = sums / K, residual = x − trend.
+            // Back to (rows, T, C): trend = the averages, residual = x − trend.
             for (r, trend_row) in trend.chunks_exact_mut(row_len).enumerate() {
                 for (i, out) in trend_row.chunks_exact_mut(c).enumerate() {
-                    let sums = &residual[i * width + r * c..i * width + (r + 1) * c];
-                    for (o, &s) in out.iter_mut().zip(sums) {
-                        *o = s / self.kernel as f32;
-                    }
+                    out.copy_from_slice(&residual[i * width + r * c..i * width + (r + 1) * c]);
                 }
             }
             for ((r, &v), &tr) in residual.iter_mut().zip(x).zip(&*trend) {
@@ -150,33 +151,53 @@ impl SeriesDecomp {
     }
 
     /// The same sums as [`Self::window_sums`] for a wide x (T, width), step by step: each
-    /// step's sums over `LANES` columns stay in registers while the K source rows are added
-    /// in window order, so nothing is stored and reloaded per offset.
+    /// step's sums over a group of columns (32, then 16, 8, 4 and single columns for the rest)
+    /// stay in registers while the K source rows are added in window order, so nothing is
+    /// stored and reloaded per offset.
     fn window_sums_by_step(&self, x: &[f32], width: usize, sums: &mut [f32]) {
-        const LANES: usize = 16;
-        let (t, p) = (self.t, (self.kernel - 1) / 2);
-        let source_row = |i: usize, j: usize| (i + j).saturating_sub(p).min(t - 1) * width;
         for (i, out) in sums.chunks_exact_mut(width).enumerate() {
             let mut col = 0;
-            while col + LANES <= width {
-                let mut acc = [0.0f32; LANES];
-                for j in 0..self.kernel {
-                    let src = &x[source_row(i, j) + col..][..LANES];
-                    for (a, &v) in acc.iter_mut().zip(src) {
-                        *a += v;
-                    }
-                }
-                out[col..col + LANES].copy_from_slice(&acc);
-                col += LANES;
+            while col + 32 <= width {
+                self.step_sums::<32>(x, width, i, col, out);
+                col += 32;
             }
-            for (o, ch) in out[col..].iter_mut().zip(col..) {
-                let mut acc = 0.0f32;
-                for j in 0..self.kernel {
-                    acc += x[source_row(i, j) + ch];
+            for group in [16, 8, 4] {
+                if col + group <= width {
+                    match group {
+                        16 => self.step_sums::<16>(x, width, i, col, out),
+                        8 => self.step_sums::<8>(x, width, i, col, out),
+                        _ => self.step_sums::<4>(x, width, i, col, out),
+                    }
+                    col += group;
                 }
-                *o = acc;
+            }
+            while col < width {
+                self.step_sums::<1>(x, width, i, col, out);
+                col += 1;
             }
         }
+    }
+
+    /// out[col..col + N] = the window sums of step `i` over columns col..col + N of x (T, width).
+    #[inline(always)]
+    fn step_sums<const N: usize>(
+        &self,
+        x: &[f32],
+        width: usize,
+        i: usize,
+        col: usize,
+        out: &mut [f32],
+    ) {
+        let p = (self.kernel - 1) / 2;
+        let mut acc = [0.0f32; N];
+        for j in 0..self.kernel {
+            let row = (i + j).saturating_sub(p).min(self.t - 1);
+            let src = &x[row * width + col..][..N];
+            for (a, &v) in acc.iter_mut().zip(src) {
+                *a += v;
+            }
+        }
+        out[col..col + N].copy_from_slice(&acc);
     }
 
     /// `sums` (T, c) = Σ_{j=0..K} x[clamp(t + j − p)] of one series x (T, c), offset by

@@ -156,13 +156,25 @@ mod tests {
             ..GemmSpec::new(m, n, k)
         };
         assert_eq!(parts(&linear(1, 512, 512), 2), 2);
-        assert_eq!(parts(&linear(1, 512, 512), 8), 2, "256 Ki floats: two parts");
+        assert_eq!(
+            parts(&linear(1, 512, 512), 8),
+            2,
+            "256 Ki floats: two parts"
+        );
         assert_eq!(parts(&linear(1, 1024, 1024), 8), 8);
         assert_eq!(parts(&linear(1, 512, 512), 1), 1);
-        assert_eq!(parts(&linear(1, 512, 24), 2), 1, "an input layer is too small");
+        assert_eq!(
+            parts(&linear(1, 512, 24), 2),
+            1,
+            "an input layer is too small"
+        );
         assert_eq!(parts(&linear(2, 512, 512), 2), 1, "two rows");
         assert_eq!(parts(&GemmSpec::new(1, 512, 512), 2), 1, "B not transposed");
-        assert_eq!(parts(&linear(1, 8, 1 << 20), 2), 1, "fewer columns than a unit");
+        assert_eq!(
+            parts(&linear(1, 8, 1 << 20), 2),
+            1,
+            "fewer columns than a unit"
+        );
     }
 
     #[test]

@@ -120,7 +120,8 @@ pub fn in_pool<R>(f: impl FnOnce() -> R) -> R {
 
 /// How many parallel regions the current thread has entered from outside every region (any
 /// pool, one-thread pools included; nested regions are not counted). A diagnostic that lets a
-/// test show that a call never touches the pool, as single-window prediction must not.
+/// test show that a call never touches the pool, as a small model's single-window prediction
+/// must not.
 pub fn regions_entered_here() -> u64 {
     worker::regions_entered_here()
 }

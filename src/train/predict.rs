@@ -6,7 +6,8 @@
 //! the blocks run in parallel on the pool, each thread with its own buffers. The blocks depend
 //! only on the window count and the model's settings, never on the thread count, so forecasts
 //! are bitwise identical with any number of threads. One block (a single window, or a few)
-//! runs on the calling thread and never touches the pool.
+//! runs on the calling thread; only its layers with large weights split over the pool
+//! (src/nn/gemv.rs), with the same bits.
 //!
 //! Future-known exogenous values past a series' end come from a [`FutureExog`]; without one
 //! they read as 0 (only models without future exogenous inputs may predict that way).
