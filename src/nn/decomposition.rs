@@ -85,7 +85,7 @@ impl SeriesDecomp {
     /// trend (N, T, C) = moving average of x (N, T, C); residual (N, T, C) = x − trend.
     ///
     /// With few channels (DLinear's C = 1) one series' window sums are too short to vectorise,
-    /// so up to [`BLOCK_WIDTH`] / C series are first turned side by side: a block is
+    /// so up to 64 / C series are first turned side by side (`BLOCK_WIDTH`): a block is
     /// transposed to (T, rows·C), where each step is one contiguous row of `rows·C` values,
     /// and decomposed as a single series with that many channels. The transposes run inside
     /// the block's own `residual` and `trend` (no scratch), and every trend value is still the
