@@ -20,7 +20,7 @@
 
 use super::hyperparams::{Hyperparams, ParamReader};
 use super::registry::ModelEntry;
-use super::train_config::{TrainConfig, TrainDefaults};
+use super::train_config::{TrainConfig, TrainDefaults, MAX_PARAMS};
 use super::{Mode, Model, ModelInput, Workspace};
 use crate::data::scalers::TemporalScalerKind;
 use crate::error::{Error, Result};
@@ -45,9 +45,6 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
     inference_windows_batch_size: Some(1024),
     scaler_type: TemporalScalerKind::Identity,
 };
-
-/// Most parameters a model may have (4 GiB of f32 values), so a typo cannot ask for terabytes.
-const MAX_PARAMS: u128 = 1 << 30;
 
 /// The DLinear model.
 ///

@@ -29,7 +29,7 @@
 
 use super::hyperparams::{Hyperparams, ParamReader};
 use super::registry::ModelEntry;
-use super::train_config::{TrainConfig, TrainDefaults};
+use super::train_config::{TrainConfig, TrainDefaults, MAX_PARAMS};
 use super::{Mode, Model, ModelInput, Workspace};
 use crate::data::scalers::TemporalScalerKind;
 use crate::error::{Error, Result};
@@ -55,8 +55,6 @@ pub const DEFAULTS: TrainDefaults = TrainDefaults {
     scaler_type: TemporalScalerKind::Identity,
 };
 
-/// Most parameters a model may have (4 GiB of f32 values).
-const MAX_PARAMS: u128 = 1 << 30;
 /// Largest accepted `num_layers`.
 const MAX_LAYERS: i64 = 1024;
 
