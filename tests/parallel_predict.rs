@@ -104,17 +104,23 @@ fn forecasts_are_identical_with_any_thread_count() {
     }
 }
 
-#[test]
-fn a_single_series_forecast_never_touches_the_pool() {
+/// An MLP with `hidden` units fitted (2 steps) on one series of 40 points, horizon 4.
+fn fitted_single_series_mlp(hidden: usize) -> NeuralForecast {
     let df = example_frame(&[("only", 40)]);
     let m = ModelBuilder::new("mlp", 4)
         .input_size(8)
         .max_steps(2)
-        .set("hidden_size", 16usize)
+        .set("hidden_size", hidden)
         .build()
         .unwrap();
     let mut nf = NeuralForecast::new(vec![m], Freq::Integer(1));
     nf.fit(&df).unwrap();
+    nf
+}
+
+#[test]
+fn a_single_series_forecast_never_touches_the_pool() {
+    let nf = fitted_single_series_mlp(16);
     let before = regions_entered_here();
     let f = nf.predict().unwrap();
     assert_eq!(f.len(), 4);
@@ -127,16 +133,8 @@ fn a_single_series_forecast_never_touches_the_pool() {
 
 #[test]
 fn a_large_models_single_window_splits_its_big_layers_with_the_same_forecast() {
-    let df = example_frame(&[("only", 40)]);
     // 512 x 512 hidden weights: 256 Ki floats, two column blocks (src/nn/gemv.rs).
-    let m = ModelBuilder::new("mlp", 4)
-        .input_size(8)
-        .max_steps(2)
-        .set("hidden_size", 512usize)
-        .build()
-        .unwrap();
-    let mut nf = NeuralForecast::new(vec![m], Freq::Integer(1));
-    nf.fit(&df).unwrap();
+    let nf = fitted_single_series_mlp(512);
     // Inside a one-thread pool's region nothing splits: the sequential bits.
     let sequential = Pool::new(1).unwrap().install(|| nf.predict().unwrap());
     let before = regions_entered_here();

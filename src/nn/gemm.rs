@@ -156,6 +156,37 @@ pub fn split_into(
     ep: Epilogue<'_>,
 ) {
     let parts = parts.min(max_parts(spec));
+    run_split(pool, Axis::Rows, parts, k, spec, a, b, c, ep);
+}
+
+/// Which dimension of C a split product cuts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Axis {
+    /// Row blocks ([`part_rows`]); each block reads its rows of A.
+    Rows,
+    /// Column blocks of a single-row C ([`super::gemv::part_columns`]); each block reads its
+    /// rows of the transposed B and its slice of the bias.
+    Columns,
+}
+
+/// The product in `parts` blocks along `axis` on `pool`, each an ordinary `(k.sgemm)` call,
+/// run by recursive halving over `Pool::join`; one part calls `(k.sgemm)` without entering
+/// the pool. The caller has checked that every block takes the whole product's kernel path.
+///
+/// # Panics
+/// As `(k.sgemm)` on a bad call, before any block runs.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_split(
+    pool: &Pool,
+    axis: Axis,
+    parts: usize,
+    k: &Kernels,
+    spec: &GemmSpec,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    ep: Epilogue<'_>,
+) {
     if parts < 2 {
         return (k.sgemm)(spec, a, b, c, ep);
     }
@@ -170,6 +201,7 @@ pub fn split_into(
         a,
         b,
         ep,
+        axis,
         parts,
     };
     job.run(pool, 0..parts, c);
@@ -182,30 +214,58 @@ struct Split<'a> {
     a: &'a [f32],
     b: &'a [f32],
     ep: Epilogue<'a>,
+    axis: Axis,
     parts: usize,
 }
 
 impl Split<'_> {
-    /// Runs parts `range`, whose rows of C start at `c[0]`, by recursive halving.
+    /// The rows (or columns) of C part `i` computes.
+    fn part(&self, i: usize) -> Range<usize> {
+        match self.axis {
+            Axis::Rows => part_rows(self.spec.m, self.parts, i),
+            Axis::Columns => gemv::part_columns(self.spec.n, self.parts, i),
+        }
+    }
+
+    /// Runs parts `range`, whose block of C starts at `c[0]`, by recursive halving.
     fn run(&self, pool: &Pool, range: Range<usize>, c: &mut [f32]) {
         let s = self.spec;
         if range.len() == 1 {
-            let rows = part_rows(s.m, self.parts, range.start);
-            let a = match s.trans_a {
-                Transpose::No => &self.a[rows.start * s.lda..],
-                Transpose::Yes => &self.a[rows.start..],
-            };
-            let spec = GemmSpec {
-                m: rows.len(),
-                ..*s
-            };
-            (self.k.sgemm)(&spec, a, self.b, c, self.ep);
+            let part = self.part(range.start);
+            match self.axis {
+                Axis::Rows => {
+                    let a = match s.trans_a {
+                        Transpose::No => &self.a[part.start * s.lda..],
+                        Transpose::Yes => &self.a[part.start..],
+                    };
+                    let spec = GemmSpec {
+                        m: part.len(),
+                        ..*s
+                    };
+                    (self.k.sgemm)(&spec, a, self.b, c, self.ep);
+                }
+                Axis::Columns => {
+                    let spec = GemmSpec {
+                        n: part.len(),
+                        ..*s
+                    };
+                    let ep = Epilogue {
+                        bias: self.ep.bias.map(|b| &b[part.clone()]),
+                        activation: self.ep.activation,
+                    };
+                    let b = &self.b[part.start * s.ldb..];
+                    (self.k.sgemm)(&spec, self.a, b, c, ep);
+                }
+            }
             return;
         }
         let mid = range.start + range.len() / 2;
-        let first = part_rows(s.m, self.parts, range.start).start;
-        let split = part_rows(s.m, self.parts, mid).start;
-        let (lo, hi) = c.split_at_mut((split - first) * s.ldc);
+        let offset = self.part(mid).start - self.part(range.start).start;
+        let stride = match self.axis {
+            Axis::Rows => s.ldc,
+            Axis::Columns => 1,
+        };
+        let (lo, hi) = c.split_at_mut(offset * stride);
         pool.join(
             || self.run(pool, range.start..mid, lo),
             || self.run(pool, mid..range.end, hi),

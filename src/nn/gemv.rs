@@ -6,7 +6,8 @@
 //! the core once: NBEATS' nine 512 × 512 layers are 9.4 MB read from L3 per forecast, about
 //! 15 µs per layer at the ~70 GB/s one core draws. Two cores draw about twice that, so a
 //! layer with enough weight ([`MIN_WEIGHT_FLOATS`]) has its outputs cut into column blocks,
-//! one per thread, each an ordinary `(k.sgemm)` call on its rows of the weight.
+//! one per thread, each an ordinary `(k.sgemm)` call on its rows of the weight (the split
+//! machinery is the row split's, src/nn/gemm.rs, along the other axis).
 //!
 //! **Same bits as the sequential call**: every output is the same dot product whichever
 //! block computes it (the dot path is taken for any n, it depends only on m ≤ 4 and the
@@ -25,6 +26,7 @@ use std::ops::Range;
 use nd_kernels::gemm::{Epilogue, GemmSpec, Transpose};
 use nd_kernels::table::Kernels;
 
+use super::gemm::{self, Axis};
 use crate::sched::Pool;
 
 /// Weight floats (n·k) per part below which a single-row product is not split: 2¹⁷ floats
@@ -81,60 +83,7 @@ pub fn split_columns(
     c: &mut [f32],
     ep: Epilogue<'_>,
 ) {
-    if parts < 2 {
-        return (k.sgemm)(spec, a, b, c, ep);
-    }
-    if let Err(msg) = spec.check(a.len(), b.len(), c.len(), ep.bias.map(<[f32]>::len)) {
-        panic!("{msg}");
-    }
-    let job = Columns {
-        k,
-        spec,
-        a,
-        b,
-        ep,
-        parts,
-    };
-    job.run(pool, 0..parts, &mut c[..spec.n]);
-}
-
-/// One split product: everything the parts share.
-struct Columns<'a> {
-    k: &'a Kernels,
-    spec: &'a GemmSpec,
-    a: &'a [f32],
-    b: &'a [f32],
-    ep: Epilogue<'a>,
-    parts: usize,
-}
-
-impl Columns<'_> {
-    /// Runs parts `range`, whose outputs start at `c[0]`, by recursive halving.
-    fn run(&self, pool: &Pool, range: Range<usize>, c: &mut [f32]) {
-        let s = self.spec;
-        if range.len() == 1 {
-            let cols = part_columns(s.n, self.parts, range.start);
-            let spec = GemmSpec {
-                n: cols.len(),
-                ..*s
-            };
-            let ep = Epilogue {
-                bias: self.ep.bias.map(|b| &b[cols.clone()]),
-                activation: self.ep.activation,
-            };
-            let b = &self.b[cols.start * s.ldb..];
-            (self.k.sgemm)(&spec, self.a, b, c, ep);
-            return;
-        }
-        let mid = range.start + range.len() / 2;
-        let first = part_columns(s.n, self.parts, range.start).start;
-        let split = part_columns(s.n, self.parts, mid).start;
-        let (lo, hi) = c.split_at_mut(split - first);
-        pool.join(
-            || self.run(pool, range.start..mid, lo),
-            || self.run(pool, mid..range.end, hi),
-        );
-    }
+    gemm::run_split(pool, Axis::Columns, parts, k, spec, a, b, c, ep);
 }
 
 #[cfg(test)]
